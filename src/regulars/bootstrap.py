@@ -1,0 +1,65 @@
+"""The one place that reads settings and wires the engine, the schema and the unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine, inspect
+
+from regulars.config import Settings
+from regulars.domain.errors import DomainError
+from regulars.services.businesses import ensure_business
+from regulars.services.context import BusinessContext
+from regulars.store import migrate
+from regulars.store.engine import make_engine
+from regulars.store.uow import UnitOfWork
+
+
+class SchemaOutdated(DomainError):
+    code = "schema_outdated"
+
+
+@dataclass
+class App:
+    settings: Settings = field(default_factory=Settings)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    def upgrade_schema(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def ready_schema(self) -> None:
+        """A brand-new database gets the schema at once; an older one must be upgraded on purpose."""
+        if "alembic_version" not in inspect(self.engine).get_table_names():
+            self.upgrade_schema()
+        elif not migrate.is_up_to_date(self.engine):
+            raise SchemaOutdated("the database schema is older than this program: run `regulars db upgrade`")
+
+    def business(self) -> BusinessContext:
+        self.ready_schema()
+        s = self.settings
+        return ensure_business(
+            self.uow(),
+            slug=s.business,
+            default_region=s.default_region,
+            default_currency=s.default_currency,
+            default_language=s.default_language,
+            timezone=s.timezone,
+        )
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def make_app(database_url: str | None = None) -> App:
+    settings = Settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    return App(settings)

@@ -1,0 +1,71 @@
+"""`regulars`: the entry point. Errors become one line on stderr and an exit code (no traceback)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from regulars import __version__
+from regulars.cli import customers, db, demo, imports, orders
+from regulars.cli.common import err_console
+from regulars.domain.errors import DomainError, NotFound
+
+# Exit codes are a promise to users' scripts (README, "Exit codes").
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 4
+
+app = typer.Typer(
+    name="regulars",
+    help="Know, reward, keep and win back your regular customers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(customers.app, name="customers")
+app.add_typer(orders.app, name="orders")
+app.add_typer(imports.app, name="import")
+app.command("demo")(demo.demo)
+
+_debug = {"on": bool(os.environ.get("REGULARS_DEBUG"))}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"regulars {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    if debug:
+        _debug["on"] = True
+
+
+def main() -> None:
+    try:
+        app()
+    except DomainError as e:
+        if _debug["on"]:
+            raise
+        err_console.print(f"error: {e.message}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_NOT_FOUND if isinstance(e, NotFound) else EXIT_ERROR)
+    except Exception as e:  # a bug or an outside failure: one line, unless --debug
+        if _debug["on"]:
+            raise
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        err_console.print(f"error: {msg}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""Settings from the environment (REGULARS_*) and the command line; read only by bootstrap/cli."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///regulars.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGULARS_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    business: str = "default"  # slug of the business the CLI works on
+    default_region: str = "US"  # for phone numbers written without a country code
+    default_currency: str = "USD"
+    default_language: str = "en"
+    timezone: str = "UTC"

@@ -1,0 +1,16 @@
+"""Who is acting, for which business: passed to every use case so every query filters by tenant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessContext:
+    tenant_id: int
+    slug: str
+    default_region: str
+    default_currency: str
+    default_language: str
+    timezone: str
+    actor_id: int | None = None  # the staff user acting, when known

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, engine, unit of work, repositories and Alembic migrations."""
