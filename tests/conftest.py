@@ -38,7 +38,9 @@ def _pg_unavailable() -> str | None:
         eng.dispose()
         return None
     except Exception as e:  # any reason: report it in one line
-        return f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).host}: {str(e).splitlines()[0]}"
+        return (
+            f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).host}: {str(e).splitlines()[0]}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -120,5 +122,9 @@ def ctx(app: App) -> BusinessContext:
     from regulars.services.businesses import ensure_business
 
     return ensure_business(
-        app.uow(), slug="default", default_region="VN", default_currency="VND", timezone="Asia/Ho_Chi_Minh"
+        app.uow(),
+        slug="default",
+        default_region="VN",
+        default_currency="VND",
+        timezone="Asia/Ho_Chi_Minh",
     )

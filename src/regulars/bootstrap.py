@@ -39,7 +39,9 @@ class App:
         if "alembic_version" not in inspect(self.engine).get_table_names():
             self.upgrade_schema()
         elif not migrate.is_up_to_date(self.engine):
-            raise SchemaOutdated("the database schema is older than this program: run `regulars db upgrade`")
+            raise SchemaOutdated(
+                "the database schema is older than this program: run `regulars db upgrade`"
+            )
 
     def business(self) -> BusinessContext:
         self.ready_schema()

@@ -57,7 +57,9 @@ def parse_amount(text: str, currency: str, *, field: str = "amount") -> Decimal:
 
 def to_minor(amount: Decimal, currency: str) -> int:
     """Decimal amount -> integer minor units, rounding half up in the currency's precision."""
-    return int(amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP).scaleb(minor_units(currency)))
+    return int(
+        amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP).scaleb(minor_units(currency))
+    )
 
 
 def from_minor(minor: int, currency: str) -> Decimal:

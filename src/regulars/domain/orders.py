@@ -25,7 +25,14 @@ S = OrderStatus
 
 # The main line, in order. Moving forward may skip stages (a till sale goes placed -> paid ->
 # delivered at once); moving back never happens: a reversal is a return or a refund.
-MAIN_LINE: tuple[OrderStatus, ...] = (S.PLACED, S.CONFIRMED, S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED)
+MAIN_LINE: tuple[OrderStatus, ...] = (
+    S.PLACED,
+    S.CONFIRMED,
+    S.PAID,
+    S.PACKED,
+    S.SHIPPED,
+    S.DELIVERED,
+)
 
 _AFTER_PAYMENT = {S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED}
 _REVERSALS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -76,4 +83,6 @@ def parse_status(text: str) -> OrderStatus:
         return OrderStatus(text.strip().lower().replace("-", "_").replace(" ", "_"))
     except ValueError:
         known = ", ".join(OrderStatus)
-        raise InvalidTransition(f"unknown status {text!r} (known: {known})", field="status") from None
+        raise InvalidTransition(
+            f"unknown status {text!r} (known: {known})", field="status"
+        ) from None

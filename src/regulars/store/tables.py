@@ -126,7 +126,9 @@ class Contact(Base):
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = _tenant()
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     display_name: Mapped[str] = mapped_column(String(300))
     family_name: Mapped[str | None] = mapped_column(String(150))
     given_name: Mapped[str | None] = mapped_column(String(150))
@@ -148,7 +150,9 @@ class Phone(Base):
     __table_args__ = (Index("ix_phones_tenant_e164", "tenant_id", "e164"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = _tenant()
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     e164: Mapped[str] = mapped_column(String(20))
     label: Mapped[str | None] = mapped_column(String(30))  # mobile, work, home…
@@ -160,7 +164,9 @@ class Email(Base):
     __table_args__ = (Index("ix_emails_tenant_address", "tenant_id", "address"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = _tenant()
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     address: Mapped[str] = mapped_column(String(320))  # normalised (domain lower-cased)
     label: Mapped[str | None] = mapped_column(String(30))
@@ -171,7 +177,9 @@ class Address(Base):
     __tablename__ = "addresses"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = _tenant()
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     label: Mapped[str | None] = mapped_column(String(30))  # billing, delivery, office…
     line1: Mapped[str] = mapped_column(String(300))
     line2: Mapped[str | None] = mapped_column(String(300))
@@ -200,7 +208,9 @@ class Note(Base):
     __tablename__ = "notes"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = _tenant()
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     body: Mapped[str] = mapped_column(Text)
@@ -210,7 +220,9 @@ class Consent(Base):
     """Append-only consent history; the latest row per (customer, channel, purpose) is in force."""
 
     __tablename__ = "consents"
-    __table_args__ = (Index("ix_consents_lookup", "tenant_id", "customer_id", "channel", "purpose"),)
+    __table_args__ = (
+        Index("ix_consents_lookup", "tenant_id", "customer_id", "channel", "purpose"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = _tenant()
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

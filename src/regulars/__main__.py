@@ -1,0 +1,3 @@
+from regulars.cli.app import main
+
+main()
