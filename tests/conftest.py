@@ -73,9 +73,9 @@ def drop_pg_database(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated_url(pg_server: str) -> Iterator[str]:
-    """One migrated database per xdist worker; tests empty it after use."""
-    name = f"regulars_test_{_worker()}"
+def pg_migrated_url(pg_server: str, testrun_uid: str) -> Iterator[str]:
+    """One migrated database per test run and xdist worker; tests empty it after use."""
+    name = f"regulars_test_{testrun_uid[:8]}_{_worker()}".lower()
     url = create_pg_database(pg_server, name)
     app = make_app(url)
     app.upgrade_schema()

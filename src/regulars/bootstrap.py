@@ -35,7 +35,7 @@ class App:
         migrate.upgrade(self.engine)
 
     def ready_schema(self) -> None:
-        """A brand-new database gets the schema at once; an older one must be upgraded on purpose."""
+        """A new database gets the schema at once; an older one must be upgraded on purpose."""
         if "alembic_version" not in inspect(self.engine).get_table_names():
             self.upgrade_schema()
         elif not migrate.is_up_to_date(self.engine):

@@ -12,7 +12,7 @@ class CustomerKind(StrEnum):
 
 
 class ContactLevel(StrEnum):
-    """How high in the customer's company a contact sits (DOMAIN §1: make friends at many levels)."""
+    """How high in a company a contact sits (DOMAIN §1: make friends at many levels)."""
 
     OWNER = "owner"
     CEO = "ceo"

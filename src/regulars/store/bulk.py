@@ -24,7 +24,7 @@ def native_datetime(dialect: str, dt: datetime) -> Any:
 def insert_rows(
     conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """Insert tuples (in `columns` order) as fast as the backend allows, inside `conn`'s transaction."""
+    """Insert tuples (in `columns` order) as fast as the backend allows, in `conn`'s transaction."""
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         cols = ", ".join(f'"{c}"' for c in columns)

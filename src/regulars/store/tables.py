@@ -312,7 +312,7 @@ class OrderStatusChange(Base):
 
 
 class ImportBatch(Base):
-    """One run of `regulars import`: lets a re-import tell 'seen in this file' from 'seen before'."""
+    """One run of `regulars import`: tells 'seen in this file' from 'seen before'."""
 
     __tablename__ = "import_batches"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
