@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from regulars.bootstrap import App, make_app
 
@@ -68,5 +69,6 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     for col in columns:
         table.add_column(col)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        # Cells are data, never markup: a SKU like "CUP:X:1" must not turn into an emoji.
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
     console.print(table)

@@ -52,8 +52,10 @@ def normalize_phone(text: str, region: str) -> str:
 
 @lru_cache(maxsize=65536)
 def normalize_email(text: str) -> str:
-    """Return the address with its domain normalised, or raise InvalidEmail saying why.
+    """Return the address normalised and lower-cased, or raise InvalidEmail saying why.
 
+    Lower case throughout: real mail providers ignore case in the local part, and one spelling
+    is what makes look-ups and duplicate detection work (`An@Shop.vn` is `an@shop.vn`).
     Syntax only: deliverability needs DNS, which a till or an air-gapped shop may not have.
     """
     raw = (text or "").strip()
@@ -63,7 +65,7 @@ def normalize_email(text: str) -> str:
         info = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as e:
         raise InvalidEmail(f"invalid e-mail {raw!r}: {e}", field="email") from None
-    return str(info.normalized)
+    return str(info.normalized).lower()
 
 
 def phone_search_key(text: str, region: str) -> str | None:

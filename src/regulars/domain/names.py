@@ -11,24 +11,51 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from regulars.domain.errors import InvalidName
+from regulars.domain.errors import InvalidName, ValidationError
 
 # Family name first when written in full (Vietnamese "Nguyễn Văn An", also zh/ja/ko/hu).
 FAMILY_FIRST = frozenset({"vi", "zh", "ja", "ko", "hu"})
 
 _SPACES = re.compile(r"\s+")
+_APOSTROPHES = re.compile(r"['’ʼ`´]")
+# BCP 47 as people write it: language, optional script, region and variants (en, vi-VN, sr-Latn).
+_BCP47 = re.compile(
+    r"^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?(-[a-z0-9]{5,8}|-[0-9][a-z0-9]{3})*$"
+)
 _NON_WORD = re.compile(r"[^\w\s\u0e00-\u0e7f]", re.UNICODE)
 # Legal-form words that say nothing about which company it is.
 _LEGAL_FORMS = frozenset(
     """llc ltd limited inc incorporated corp corporation co company gmbh ag sa sl slu sas srl bv
     nv oy oyj ab plc jsc pte pty lp llp cong ty tnhh cp co phan trach nhiem huu han
-    บริษัท จำกัด มหาชน""".split()
+    บริษัท จำกัด มหาชน""".split()  # noqa: SIM905
 )
 
 
 def primary_language(tag: str | None) -> str:
     """`vi-VN` -> `vi`; empty -> `en`."""
     return (tag or "en").replace("_", "-").split("-")[0].lower() or "en"
+
+
+def normalize_language(tag: str | None) -> str | None:
+    """Canonical BCP 47 case (`vi-vn` -> `vi-VN`, `sr_latn` -> `sr-Latn`); None when empty."""
+    if tag is None or not tag.strip():
+        return None
+    t = tag.strip().replace("_", "-").lower()
+    if not _BCP47.match(t):
+        raise ValidationError(
+            f"invalid language {tag!r}: use a BCP 47 tag such as en, vi, th-TH, es-ES",
+            field="language",
+        )
+    parts = t.split("-")
+    out = [parts[0]]
+    for p in parts[1:]:
+        if len(p) == 4 and p.isalpha():
+            out.append(p.title())
+        elif len(p) == 2 or (len(p) == 3 and p.isdigit()):
+            out.append(p.upper())
+        else:
+            out.append(p)
+    return "-".join(out)
 
 
 def clean(text: str | None) -> str | None:
@@ -41,7 +68,8 @@ def clean(text: str | None) -> str | None:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: 'Nguyễn Đức' -> 'nguyen duc'. Thai script is kept."""
-    t = unicodedata.normalize("NFKD", text.casefold()).replace("đ", "d")
+    t = _APOSTROPHES.sub("", text)  # O'Brien and OBrien are one name
+    t = unicodedata.normalize("NFKD", t.casefold()).replace("đ", "d")
     t = "".join(ch for ch in t if not unicodedata.combining(ch) or _is_thai(ch))
     t = _NON_WORD.sub(" ", t)
     return _SPACES.sub(" ", t).strip()
@@ -52,8 +80,11 @@ def _is_thai(ch: str) -> bool:
 
 
 def name_key(display_name: str, *, company: bool = False) -> str:
-    """Folded, token-sorted key: 'An Nguyen Van' and 'Nguyễn Văn An' get the same key."""
-    tokens = fold(display_name).split()
+    """Folded, token-sorted key: 'An Nguyen Van' and 'Nguyễn Văn An' get the same key.
+
+    For companies, dots go first (S.A. -> sa) and legal forms are dropped: 'Acme S.A.' = 'ACME'.
+    """
+    tokens = fold(display_name.replace(".", "") if company else display_name).split()
     if company:
         tokens = [t for t in tokens if t not in _LEGAL_FORMS] or tokens
     return " ".join(sorted(tokens))

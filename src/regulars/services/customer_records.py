@@ -1,0 +1,170 @@
+"""Shared steps of the customer use cases: loading a customer of this business, and writing its
+phones, e-mails and tags without duplicates. Helpers only: they never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from regulars.domain.contact_points import normalize_email, normalize_phone
+from regulars.domain.errors import Conflict, NotFound, ValidationError
+from regulars.domain.names import clean
+from regulars.services.context import BusinessContext
+from regulars.store.tables import Customer, CustomerTag, Email, Phone
+
+TAG = "tag"
+INTEREST = "interest"
+
+
+def today_for(ctx: BusinessContext) -> date:
+    """Today where the business is: birthdays and ages turn over at local midnight."""
+    return datetime.now(ZoneInfo(ctx.timezone)).date()
+
+
+def load_customer(
+    session: Session, ctx: BusinessContext, customer_id: int, *, writable: bool = False
+) -> Customer:
+    """The customer with this id in this business; with `writable`, refuse a merged one."""
+    c = session.scalar(
+        select(Customer).where(Customer.tenant_id == ctx.tenant_id, Customer.id == customer_id)
+    )
+    if c is None:
+        raise NotFound(f"no customer {customer_id}")
+    if writable and c.status == "merged":
+        raise Conflict(
+            f"customer {customer_id} was merged into customer {c.merged_into_id}: "
+            f"use {c.merged_into_id} instead"
+        )
+    return c
+
+
+def parse_phones(numbers: Iterable[str], region: str) -> list[str]:
+    """E.164 of every number, in order, without repeats; the first bad one is refused."""
+    out: list[str] = []
+    for n in numbers:
+        e164 = normalize_phone(n, region)
+        if e164 not in out:
+            out.append(e164)
+    return out
+
+
+def parse_emails(addresses: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for a in addresses:
+        addr = normalize_email(a)
+        if addr not in out:
+            out.append(addr)
+    return out
+
+
+def parse_tags(values: Iterable[str], what: str) -> list[str]:
+    """Tags compare case-insensitively, so they are kept in lower case ('VIP' is 'vip')."""
+    out: list[str] = []
+    for v in values:
+        t = clean(v)
+        if not t:
+            continue
+        t = t.lower()
+        if len(t) > 100:
+            raise ValidationError(f"{what} {t[:20]!r}… is longer than 100 characters", field=what)
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def add_phones(
+    session: Session,
+    ctx: BusinessContext,
+    customer_id: int,
+    e164s: Sequence[str],
+    *,
+    contact_id: int | None = None,
+) -> int:
+    """Attach numbers the customer (or contact) lacks; the first is primary if none is yet."""
+    existing = session.execute(
+        select(Phone.e164, Phone.is_primary).where(
+            Phone.tenant_id == ctx.tenant_id,
+            Phone.customer_id == customer_id,
+            Phone.contact_id.is_(None) if contact_id is None else Phone.contact_id == contact_id,
+        )
+    ).all()
+    have = {e for e, _ in existing}
+    need_primary = not any(p for _, p in existing)
+    added = 0
+    for e164 in e164s:
+        if e164 in have:
+            continue
+        session.add(
+            Phone(
+                tenant_id=ctx.tenant_id,
+                customer_id=customer_id,
+                contact_id=contact_id,
+                e164=e164,
+                is_primary=need_primary,
+            )
+        )
+        have.add(e164)
+        need_primary = False
+        added += 1
+    return added
+
+
+def add_emails(
+    session: Session,
+    ctx: BusinessContext,
+    customer_id: int,
+    addresses: Sequence[str],
+    *,
+    contact_id: int | None = None,
+) -> int:
+    existing = session.execute(
+        select(Email.address, Email.is_primary).where(
+            Email.tenant_id == ctx.tenant_id,
+            Email.customer_id == customer_id,
+            Email.contact_id.is_(None) if contact_id is None else Email.contact_id == contact_id,
+        )
+    ).all()
+    have = {a for a, _ in existing}
+    need_primary = not any(p for _, p in existing)
+    added = 0
+    for addr in addresses:
+        if addr in have:
+            continue
+        session.add(
+            Email(
+                tenant_id=ctx.tenant_id,
+                customer_id=customer_id,
+                contact_id=contact_id,
+                address=addr,
+                is_primary=need_primary,
+            )
+        )
+        have.add(addr)
+        need_primary = False
+        added += 1
+    return added
+
+
+def add_tags(
+    session: Session, ctx: BusinessContext, customer_id: int, kind: str, values: Sequence[str]
+) -> None:
+    have = set(
+        session.scalars(
+            select(CustomerTag.value).where(
+                CustomerTag.tenant_id == ctx.tenant_id,
+                CustomerTag.customer_id == customer_id,
+                CustomerTag.kind == kind,
+            )
+        )
+    )
+    for v in values:
+        if v not in have:
+            session.add(
+                CustomerTag(tenant_id=ctx.tenant_id, customer_id=customer_id, kind=kind, value=v)
+            )
+            have.add(v)

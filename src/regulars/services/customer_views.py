@@ -1,0 +1,368 @@
+"""What the customer use cases return: the full dossier and the one-line summary, as plain data
+that the CLI, the API and the dashboard render (and `--json` prints) without touching the store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from regulars.domain.customers import age_band
+from regulars.domain.orders import OrderStatus
+from regulars.services.consents import ConsentView, current_consents
+from regulars.services.context import BusinessContext
+from regulars.services.customer_records import INTEREST, TAG, today_for
+from regulars.store.tables import (
+    Address,
+    Contact,
+    Customer,
+    CustomerMerge,
+    CustomerTag,
+    Department,
+    Email,
+    Note,
+    Order,
+    Phone,
+    StaffUser,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneView:
+    e164: str
+    label: str | None
+    primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EmailView:
+    address: str
+    label: str | None
+    primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AddressView:
+    id: int
+    label: str | None
+    line1: str
+    line2: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    id: int
+    created_at: datetime
+    author: str | None  # the staff user's e-mail
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    id: int
+    display_name: str
+    family_name: str | None
+    given_name: str | None
+    patronymic: str | None
+    level: str
+    job_title: str | None
+    department: str | None
+    buying_role: str | None
+    stance: str | None
+    birthday: date | None
+    language: str | None
+    phones: list[str]
+    emails: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class MergeView:
+    """One merge this customer took part in, with what moved and which values were kept."""
+
+    id: int
+    survivor_id: int
+    merged_id: int
+    merged_at: datetime
+    reason: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    """Everything the business knows about one customer, on one page."""
+
+    id: int
+    external_id: str | None
+    kind: str
+    status: str  # active | merged
+    merged_into_id: int | None
+    display_name: str
+    family_name: str | None
+    given_name: str | None
+    middle_name: str | None
+    patronymic: str | None
+    legal_name: str | None
+    language: str | None
+    birthday: date | None
+    age_band: str | None
+    founded_on: date | None
+    first_deal_on: date | None  # set by hand, or the local date of the first order
+    first_deal_overridden: bool
+    manager: str | None  # staff e-mail
+    manager_name: str | None
+    department: str | None
+    potential: str | None
+    region: str | None
+    income_band: str | None
+    tags: list[str]
+    interests: list[str]
+    phones: list[PhoneView]
+    emails: list[EmailView]
+    addresses: list[AddressView]
+    notes: list[NoteView]
+    contacts: list[ContactView]
+    consents: list[ConsentView]
+    merges: list[MergeView]
+    order_count: int
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSummary:
+    id: int
+    external_id: str | None
+    kind: str
+    display_name: str
+    phone: str | None  # primary
+    email: str | None  # primary
+    language: str | None
+    manager: str | None
+    department: str | None
+    potential: str | None
+    region: str | None
+
+
+def build_dossier(session: Session, ctx: BusinessContext, c: Customer) -> Dossier:
+    t = ctx.tenant_id
+    manager = (
+        session.execute(
+            select(StaffUser.email, StaffUser.display_name).where(StaffUser.id == c.manager_id)
+        ).first()
+        if c.manager_id
+        else None
+    )
+    department = (
+        session.scalar(select(Department.name).where(Department.id == c.department_id))
+        if c.department_id
+        else None
+    )
+    tags = session.execute(
+        select(CustomerTag.kind, CustomerTag.value)
+        .where(CustomerTag.tenant_id == t, CustomerTag.customer_id == c.id)
+        .order_by(CustomerTag.value)
+    ).all()
+    phones = session.scalars(
+        select(Phone)
+        .where(Phone.tenant_id == t, Phone.customer_id == c.id)
+        .order_by(Phone.is_primary.desc(), Phone.id)
+    ).all()
+    emails = session.scalars(
+        select(Email)
+        .where(Email.tenant_id == t, Email.customer_id == c.id)
+        .order_by(Email.is_primary.desc(), Email.id)
+    ).all()
+    addresses = session.scalars(
+        select(Address)
+        .where(Address.tenant_id == t, Address.customer_id == c.id)
+        .order_by(Address.id)
+    ).all()
+    notes = session.execute(
+        select(Note, StaffUser.email)
+        .outerjoin(StaffUser, StaffUser.id == Note.author_id)
+        .where(Note.tenant_id == t, Note.customer_id == c.id)
+        .order_by(Note.created_at, Note.id)
+    ).all()
+    contacts = session.scalars(
+        select(Contact)
+        .where(Contact.tenant_id == t, Contact.customer_id == c.id)
+        .order_by(Contact.id)
+    ).all()
+    contact_phones: dict[int, list[str]] = defaultdict(list)
+    contact_emails: dict[int, list[str]] = defaultdict(list)
+    for p in phones:
+        if p.contact_id is not None:
+            contact_phones[p.contact_id].append(p.e164)
+    for e in emails:
+        if e.contact_id is not None:
+            contact_emails[e.contact_id].append(e.address)
+    count, first_raw, last_raw = session.execute(
+        select(func.count(), func.min(Order.placed_at), func.max(Order.placed_at)).where(
+            Order.tenant_id == t,
+            Order.customer_id == c.id,
+            Order.status != OrderStatus.CANCELLED.value,
+        )
+    ).one()
+    first_at, last_at = _aware(first_raw), _aware(last_raw)
+    first_deal = c.first_deal_on
+    if first_deal is None and first_at is not None:
+        first_deal = first_at.astimezone(ZoneInfo(ctx.timezone)).date()
+    band = age_band(c.birthday, today_for(ctx))
+    return Dossier(
+        id=c.id,
+        external_id=c.external_id,
+        kind=c.kind,
+        status=c.status,
+        merged_into_id=c.merged_into_id,
+        display_name=c.display_name,
+        family_name=c.family_name,
+        given_name=c.given_name,
+        middle_name=c.middle_name,
+        patronymic=c.patronymic,
+        legal_name=c.legal_name,
+        language=c.language,
+        birthday=c.birthday,
+        age_band=band.value if band else None,
+        founded_on=c.founded_on,
+        first_deal_on=first_deal,
+        first_deal_overridden=c.first_deal_overridden,
+        manager=manager[0] if manager else None,
+        manager_name=manager[1] if manager else None,
+        department=department,
+        potential=c.potential,
+        region=c.region,
+        income_band=c.income_band,
+        tags=[v for k, v in tags if k == TAG],
+        interests=[v for k, v in tags if k == INTEREST],
+        phones=[PhoneView(p.e164, p.label, p.is_primary) for p in phones if p.contact_id is None],
+        emails=[
+            EmailView(e.address, e.label, e.is_primary) for e in emails if e.contact_id is None
+        ],
+        addresses=[
+            AddressView(a.id, a.label, a.line1, a.line2, a.city, a.region, a.postal_code, a.country)
+            for a in addresses
+        ],
+        notes=[NoteView(n.id, n.created_at, author, n.body) for n, author in notes],
+        contacts=[
+            ContactView(
+                k.id,
+                k.display_name,
+                k.family_name,
+                k.given_name,
+                k.patronymic,
+                k.level,
+                k.job_title,
+                k.department,
+                k.buying_role,
+                k.stance,
+                k.birthday,
+                k.language,
+                contact_phones.get(k.id, []),
+                contact_emails.get(k.id, []),
+            )
+            for k in contacts
+        ],
+        consents=current_consents(session, ctx, c.id),
+        merges=[
+            MergeView(m.id, m.survivor_id, m.merged_id, m.merged_at, m.reason, m.details)
+            for m in session.scalars(
+                select(CustomerMerge)
+                .where(
+                    CustomerMerge.tenant_id == t,
+                    or_(CustomerMerge.survivor_id == c.id, CustomerMerge.merged_id == c.id),
+                )
+                .order_by(CustomerMerge.merged_at, CustomerMerge.id)
+            )
+        ],
+        order_count=int(count or 0),
+        first_order_at=first_at,
+        last_order_at=last_at,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates bypass the column type on SQLite, so min/max may come back naive or as text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def summarize(
+    session: Session, ctx: BusinessContext, rows: Sequence[Customer]
+) -> list[CustomerSummary]:
+    """One line per customer with the primary phone and e-mail, in the order given."""
+    ids = [c.id for c in rows]
+    if not ids:
+        return []
+    t = ctx.tenant_id
+    phone: dict[int, str] = {}
+    for cid, e164 in session.execute(
+        select(Phone.customer_id, Phone.e164)
+        .where(Phone.tenant_id == t, Phone.customer_id.in_(ids), Phone.contact_id.is_(None))
+        .order_by(Phone.is_primary.desc(), Phone.id)
+    ):
+        phone.setdefault(cid, e164)
+    email: dict[int, str] = {}
+    for cid, addr in session.execute(
+        select(Email.customer_id, Email.address)
+        .where(Email.tenant_id == t, Email.customer_id.in_(ids), Email.contact_id.is_(None))
+        .order_by(Email.is_primary.desc(), Email.id)
+    ):
+        email.setdefault(cid, addr)
+    staff_ids = {c.manager_id for c in rows if c.manager_id}
+    staff = (
+        dict(
+            session.execute(
+                select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(staff_ids))
+            )
+            .tuples()
+            .all()
+        )
+        if staff_ids
+        else {}
+    )
+    dep_ids = {c.department_id for c in rows if c.department_id}
+    deps = (
+        dict(
+            session.execute(
+                select(Department.id, Department.name).where(Department.id.in_(dep_ids))
+            )
+            .tuples()
+            .all()
+        )
+        if dep_ids
+        else {}
+    )
+    return [
+        CustomerSummary(
+            id=c.id,
+            external_id=c.external_id,
+            kind=c.kind,
+            display_name=c.display_name,
+            phone=phone.get(c.id),
+            email=email.get(c.id),
+            language=c.language,
+            manager=staff.get(c.manager_id) if c.manager_id else None,
+            department=deps.get(c.department_id) if c.department_id else None,
+            potential=c.potential,
+            region=c.region,
+        )
+        for c in rows
+    ]
