@@ -7,7 +7,6 @@ system (`C-1001`, or `ext:1001` when that external id is all digits).
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
@@ -15,13 +14,25 @@ import typer
 from rich.markup import escape
 
 from regulars.cli.common import DbOption, JsonOption, console, open_app, print_json, print_table
-from regulars.cli.customer_extras import consent_app, contact_app, staff_app
+from regulars.cli.customer_extras import (
+    Addresses,
+    Emails,
+    Interests,
+    Phones,
+    Ref,
+    Tags,
+    consent_app,
+    contact_app,
+    parse_address,
+    parse_date,
+    resolve,
+    staff_app,
+)
 from regulars.cli.customer_extras import note as note_command
-from regulars.cli.customer_extras import parse_date, resolve
-from regulars.domain.errors import ValidationError
+from regulars.cli.customer_extras import update as update_command
 from regulars.services.customer_queries import list_customers, search_customers, show_customer
 from regulars.services.customer_views import Dossier
-from regulars.services.customers import UNSET, AddressIn, enroll_customer, update_customer
+from regulars.services.customers import enroll_customer
 from regulars.services.duplicates import find_duplicates, merge_customers
 
 app = typer.Typer(
@@ -31,32 +42,10 @@ app = typer.Typer(
 app.add_typer(contact_app, name="contact")
 app.add_typer(consent_app, name="consent")
 app.add_typer(staff_app, name="staff")
+app.command("update")(update_command)
 app.command("note")(note_command)
 
 say = partial(console.print, highlight=False, emoji=False)
-
-Ref = Annotated[str, typer.Argument(help="Customer id, or external id (ext:ID forces external).")]
-Phones = Annotated[
-    list[str] | None,
-    typer.Option("--phone", help="Phone in any format; without +country the business's region."),
-]
-Emails = Annotated[list[str] | None, typer.Option("--email", help="E-mail address (repeatable).")]
-Tags = Annotated[list[str] | None, typer.Option("--tag", help="Free tag, e.g. vip (repeatable).")]
-Interests = Annotated[
-    list[str] | None, typer.Option("--interest", help="Hobby or food they like (repeatable).")
-]
-Addresses = Annotated[
-    list[str] | None,
-    typer.Option("--address", help="Address as 'street, city[, country code]' (repeatable)."),
-]
-Opt = Annotated[str | None, typer.Option()]
-
-
-def _address(text: str) -> AddressIn:
-    parts = [p.strip() for p in text.split(",")]
-    country = parts.pop() if len(parts) >= 3 and len(parts[-1]) == 2 else None
-    city = parts.pop() if len(parts) >= 2 else None
-    return AddressIn(line1=", ".join(parts), city=city, country=country)
 
 
 @app.command("add")
@@ -109,7 +98,7 @@ def add(
             external_id=external_id,
             phones=phone or (),
             emails=email or (),
-            addresses=[_address(x) for x in address or ()],
+            addresses=[parse_address(x) for x in address or ()],
             language=language,
             birthday=parse_date(birthday, "birthday"),
             founded_on=parse_date(founded_on, "founded_on"),
@@ -126,94 +115,6 @@ def add(
         print_json(d)
     else:
         say(f"Added customer [bold]{d.id}[/]: {escape(d.display_name)}")
-
-
-_CLEARABLE = (
-    "external_id legal_name language birthday founded_on first_deal_on manager department "
-    "potential region income_band"
-).split()
-
-
-@app.command("update")
-def update(
-    ref: Ref,
-    name: Annotated[str | None, typer.Option(help="New full name.")] = None,
-    family: Opt = None,
-    given: Opt = None,
-    middle: Opt = None,
-    patronymic: Opt = None,
-    legal_name: Opt = None,
-    external_id: Opt = None,
-    language: Opt = None,
-    birthday: Opt = None,
-    founded_on: Opt = None,
-    first_deal_on: Opt = None,
-    manager: Opt = None,
-    department: Opt = None,
-    potential: Opt = None,
-    region: Opt = None,
-    income_band: Opt = None,
-    phone: Phones = None,
-    remove_phone: Annotated[list[str] | None, typer.Option(help="Phone to remove.")] = None,
-    email: Emails = None,
-    remove_email: Annotated[list[str] | None, typer.Option(help="E-mail to remove.")] = None,
-    tag: Tags = None,
-    remove_tag: Annotated[list[str] | None, typer.Option(help="Tag to remove.")] = None,
-    interest: Interests = None,
-    remove_interest: Annotated[list[str] | None, typer.Option(help="Interest to remove.")] = None,
-    address: Addresses = None,
-    clear: Annotated[
-        list[str] | None,
-        typer.Option(help=f"Empty a field: {', '.join(_CLEARABLE)} (first_deal_on: back to derived)."),
-    ] = None,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Change a customer: only the options given change; --phone/--email/--tag add more."""
-    given_values: dict[str, Any] = {
-        "name": name,
-        "family_name": family,
-        "given_name": given,
-        "middle_name": middle,
-        "patronymic": patronymic,
-        "legal_name": legal_name,
-        "external_id": external_id,
-        "language": language,
-        "birthday": parse_date(birthday, "birthday"),
-        "founded_on": parse_date(founded_on, "founded_on"),
-        "first_deal_on": parse_date(first_deal_on, "first_deal_on"),
-        "manager_email": manager,
-        "department": department,
-        "potential": potential,
-        "region": region,
-        "income_band": income_band,
-    }
-    changes = {k: v for k, v in given_values.items() if v is not None}
-    for field in clear or ():
-        if field not in _CLEARABLE:
-            raise ValidationError(f"--clear {field!r}: use one of {', '.join(_CLEARABLE)}")
-        changes[{"manager": "manager_email"}.get(field, field)] = None
-    with open_app(db) as a:
-        ctx = a.business()
-        d = update_customer(
-            a.uow(),
-            ctx=ctx,
-            customer_id=resolve(a, ctx, ref),
-            add_phone_numbers=phone or (),
-            remove_phone_numbers=remove_phone or (),
-            add_email_addresses=email or (),
-            remove_email_addresses=remove_email or (),
-            add_tag_values=tag or (),
-            remove_tag_values=remove_tag or (),
-            add_interest_values=interest or (),
-            remove_interest_values=remove_interest or (),
-            add_addresses=[_address(x) for x in address or ()],
-            **{k: changes.get(k, UNSET) for k in given_values},
-        )
-    if as_json:
-        print_json(d)
-    else:
-        say(f"Updated customer [bold]{d.id}[/]: {escape(d.display_name)}")
 
 
 def _print_dossier(d: Dossier) -> None:
@@ -255,8 +156,16 @@ def _print_dossier(d: Dossier) -> None:
             "Contacts",
             ["Id", "Name", "Level", "Title", "Buying role", "Stance", "Phones", "E-mails"],
             [
-                (k.id, k.display_name, k.level, k.job_title, k.buying_role, k.stance,
-                 ", ".join(k.phones), ", ".join(k.emails))  # fmt: skip
+                (
+                    k.id,
+                    k.display_name,
+                    k.level,
+                    k.job_title,
+                    k.buying_role,
+                    k.stance,
+                    ", ".join(k.phones),
+                    ", ".join(k.emails),
+                )
                 for k in d.contacts
             ],
         )
@@ -265,8 +174,14 @@ def _print_dossier(d: Dossier) -> None:
             "Consent in force",
             ["Channel", "Purpose", "Allowed", "Source", "Since", "Contact"],
             [
-                (c.channel, c.purpose, "yes" if c.granted else "no", c.source,
-                 f"{c.recorded_at:%Y-%m-%d}", c.contact_id)  # fmt: skip
+                (
+                    c.channel,
+                    c.purpose,
+                    "yes" if c.granted else "no",
+                    c.source,
+                    f"{c.recorded_at:%Y-%m-%d}",
+                    c.contact_id,
+                )
                 for c in d.consents
             ],
         )
@@ -286,6 +201,11 @@ def show(ref: Ref, db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show a customer's whole dossier: names, phones, contacts, consent, notes, orders.
 
     A merged customer shows where it went (its merged_into_id).
+
+    JSON: the dossier — id, external_id, kind, status, merged_into_id, name parts, language,
+    birthday, age_band, founded_on, first_deal_on, manager, department, potential, region,
+    tags, interests, phones[], emails[], addresses[], contacts[], consents[] (in force),
+    notes[], merges[], order_count, first_order_at, last_order_at.
     """
     with open_app(db) as a:
         ctx = a.business()
@@ -307,27 +227,44 @@ def list_(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List active customers matching every filter given, oldest first."""
+    """List active customers matching every filter given, oldest first.
+
+    JSON: a list of {id, external_id, kind, display_name, phone, email, language, manager,
+    department, potential, region} (phone and e-mail are the primary ones).
+    """
     with open_app(db) as a:
         ctx = a.business()
         rows = list_customers(
-            a.uow(), ctx=ctx, kind=kind, manager_email=manager, department=department, tag=tag,
-            language=language, potential=potential, region=region, limit=limit, offset=offset,
-        )  # fmt: skip
+            a.uow(),
+            ctx=ctx,
+            kind=kind,
+            manager_email=manager,
+            department=department,
+            tag=tag,
+            language=language,
+            potential=potential,
+            region=region,
+            limit=limit,
+            offset=offset,
+        )
     if as_json:
         print_json(rows)
         return
     print_table(
         f"Customers {offset + 1}–{offset + len(rows)}" if rows else "No customers match",
         ["Id", "Name", "Kind", "Phone", "E-mail", "Lang", "Manager", "External id"],
-        [(r.id, r.display_name, r.kind, r.phone, r.email, r.language, r.manager, r.external_id)
-         for r in rows],  # fmt: skip
+        [
+            (r.id, r.display_name, r.kind, r.phone, r.email, r.language, r.manager, r.external_id)
+            for r in rows
+        ],
     )
 
 
 @app.command("search")
 def search(
-    query: Annotated[str, typer.Argument(help="Name fragment, phone (any format), e-mail or id.")],
+    query: Annotated[
+        str, typer.Argument(metavar="TEXT", help="Name fragment, phone (any format), e-mail, id.")
+    ],
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 20,
     db: DbOption = None,
     as_json: JsonOption = False,
@@ -345,8 +282,17 @@ def search(
     print_table(
         f"{len(hits)} found for {query!r}",
         ["Id", "Name", "Kind", "Phone", "E-mail", "Matched on"],
-        [(h.customer.id, h.customer.display_name, h.customer.kind, h.customer.phone,
-          h.customer.email, h.matched) for h in hits],  # fmt: skip
+        [
+            (
+                h.customer.id,
+                h.customer.display_name,
+                h.customer.kind,
+                h.customer.phone,
+                h.customer.email,
+                h.matched,
+            )
+            for h in hits
+        ],
     )
 
 
@@ -374,10 +320,14 @@ def duplicates(
         f"{len(pairs)} likely duplicate pairs" if pairs else "No likely duplicates",
         ["Score", "Customer", "Customer", "Why"],
         [
-            (f"{p.score:.2f}", f"{p.a.id} {p.a.display_name}", f"{p.b.id} {p.b.display_name}",
-             "; ".join(f"{r.kind.value.replace('_', ' ')}: {r.detail}" for r in p.reasons))
+            (
+                f"{p.score:.2f}",
+                f"{p.a.id} {p.a.display_name}",
+                f"{p.b.id} {p.b.display_name}",
+                "; ".join(f"{r.kind.value.replace('_', ' ')}: {r.detail}" for r in p.reasons),
+            )
             for p in pairs
-        ],  # fmt: skip
+        ],
     )
     if pairs:
         say("Merge a pair with: regulars customers merge SURVIVOR_ID MERGED_ID --yes")
@@ -385,17 +335,19 @@ def duplicates(
 
 @app.command("merge")
 def merge(
-    survivor: Annotated[str, typer.Argument(help="The customer that stays.")],
-    merged: Annotated[str, typer.Argument(help="The customer folded into the survivor.")],
+    survivor: Annotated[str, typer.Argument(metavar="SURVIVOR", help="Customer that stays.")],
+    merged: Annotated[str, typer.Argument(metavar="MERGED", help="Customer folded into it.")],
     reason: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Merge two customers: orders, notes, contacts, phones, e-mails, addresses, tags and
-    consent move to the survivor; it keeps its own values and fills its blanks from the merged
-    one. The merged customer remains as a pointer to the survivor. The merge is recorded.
+    """Merge a customer entered twice into the one that stays (the survivor).
+
+    Orders, notes, contacts, phones, e-mails, addresses, tags and consent move to the survivor;
+    it keeps its own values and fills its blanks from the merged one. The merged customer stays
+    as a pointer to the survivor, and the merge is recorded (see `show --json`, "merges").
 
     JSON: {survivor_id, merged_id, merge_id, dry_run, moved, dropped_duplicates, fields}.
     """
@@ -403,7 +355,9 @@ def merge(
         ctx = a.business()
         keep, gone = resolve(a, ctx, survivor), resolve(a, ctx, merged)
         if not (yes or dry_run):
-            preview = merge_customers(a.uow(), ctx=ctx, survivor_id=keep, merged_id=gone, dry_run=True)
+            preview = merge_customers(
+                a.uow(), ctx=ctx, survivor_id=keep, merged_id=gone, dry_run=True
+            )
             _print_merge(preview)
             if not typer.confirm(f"Merge customer {gone} into {keep}?", default=False):
                 raise typer.Exit(1)
@@ -428,7 +382,3 @@ def _print_merge(r: Any) -> None:
         say(f"  Filled in: {escape(', '.join(r.fields['filled']))}")
     for c in r.fields["conflicts"]:
         say(f"  {c['field']}: kept {escape(str(c['kept']))}, dropped {escape(str(c['dropped']))}")
-
-
-def _unused_date(x: date) -> date:  # keeps the date import for type checkers of parse_date
-    return x

@@ -7,11 +7,11 @@ similar names are found here with blocking (token-deletion keys plus single-edit
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import heapq
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import Any
 
@@ -70,36 +70,56 @@ def within_one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]  # one insertion into the shorter
 
 
-def name_similarity(key_a: str, key_b: str) -> float:
-    return round(SequenceMatcher(None, key_a, key_b, autojunk=False).ratio(), 3)
+def _token_diff(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]] | None:
+    """Words only in `ta` and only in `tb` (both sorted), or None once more than two differ."""
+    only_a: list[str] = []
+    only_b: list[str] = []
+    i = j = 0
+    while i < len(ta) or j < len(tb):
+        if j == len(tb) or (i < len(ta) and ta[i] < tb[j]):
+            only_a.append(ta[i])
+            i += 1
+        elif i == len(ta) or tb[j] < ta[i]:
+            only_b.append(tb[j])
+            j += 1
+        else:
+            i += 1
+            j += 1
+        if len(only_a) + len(only_b) > 2:
+            return None
+    return only_a, only_b
 
 
 def compare_names(key_a: str, key_b: str) -> Reason | None:
     """The name reason for two name keys (see `names.name_key`), or None when they differ.
 
     Similar means: in names of two or more words, one word differs by a single typo (words of 3+
-    letters), or one name has one extra word (a middle name left out).
+    letters), or one name has one extra word (a middle name left out). The weight shrinks with
+    the share of letters that differ, so 'Nguyễn An' ~ 'Nguyễn Văn An' counts less than a typo.
     """
     if not key_a or not key_b:
         return None
     if key_a == key_b:
         return Reason(ReasonKind.SAME_NAME, key_a, WEIGHTS[ReasonKind.SAME_NAME])
-    ta, tb = Counter(key_a.split()), Counter(key_b.split())
-    only_a, only_b = list((ta - tb).elements()), list((tb - ta).elements())
-    n_a, n_b = ta.total(), tb.total()
-    similar = False
+    ta, tb = sorted(key_a.split()), sorted(key_b.split())
+    diff = _token_diff(ta, tb)
+    if diff is None:
+        return None
+    only_a, only_b = diff
     if len(only_a) == 1 and len(only_b) == 1:
         x, y = only_a[0], only_b[0]
-        similar = n_a >= 2 and min(len(x), len(y)) >= MIN_TYPO_TOKEN and within_one_edit(x, y)
-    elif len(only_a) + len(only_b) == 1:
-        similar = min(n_a, n_b) >= 2
-    if not similar:
+        if len(ta) < 2 or min(len(x), len(y)) < MIN_TYPO_TOKEN or not within_one_edit(x, y):
+            return None
+        differing = 1
+    elif len(only_a) + len(only_b) == 1 and min(len(ta), len(tb)) >= 2:
+        differing = len((only_a or only_b)[0]) + 1  # the word and its space
+    else:
         return None
-    sim = name_similarity(key_a, key_b)
+    similarity = 1 - differing / max(len(key_a), len(key_b))
     return Reason(
         ReasonKind.SIMILAR_NAME,
         f"{key_a} ~ {key_b}",
-        round(WEIGHTS[ReasonKind.SIMILAR_NAME] * sim, 3),
+        round(WEIGHTS[ReasonKind.SIMILAR_NAME] * similarity, 3),
     )
 
 
@@ -200,24 +220,37 @@ def rank_candidates(
     contact_pairs: Iterable[tuple[int, int, Reason]],
     name_pairs: Mapping[tuple[int, int], Reason],
     name_keys: Mapping[int, str],
+    *,
+    limit: int | None = None,
+    min_score: float = 0.0,
 ) -> list[Candidate]:
     """Join the reasons found for each pair and rank the pairs, most likely first."""
-    reasons: dict[tuple[int, int], dict[tuple[ReasonKind, str], Reason]] = defaultdict(dict)
+    shared: dict[tuple[int, int], dict[tuple[ReasonKind, str], Reason]] = defaultdict(dict)
     for a, b, reason in contact_pairs:
-        pair = (a, b) if a < b else (b, a)
-        reasons[pair][(reason.kind, reason.detail)] = reason
-    for pair, reason in name_pairs.items():
-        reasons[pair][(reason.kind, reason.detail)] = reason
+        shared[(a, b) if a < b else (b, a)][(reason.kind, reason.detail)] = reason
     out = []
-    for (a, b), found in reasons.items():
-        if not any(k in (ReasonKind.SAME_NAME, ReasonKind.SIMILAR_NAME) for k, _ in found):
-            name_reason = compare_names(name_keys.get(a, ""), name_keys.get(b, ""))
-            if name_reason is not None:
-                found[(name_reason.kind, name_reason.detail)] = name_reason
+    for (a, b), found in shared.items():
+        name_reason = name_pairs.get((a, b)) or compare_names(
+            name_keys.get(a, ""), name_keys.get(b, "")
+        )
+        if name_reason is not None:
+            found[(name_reason.kind, name_reason.detail)] = name_reason
         rs = tuple(sorted(found.values(), key=lambda r: (-r.weight, r.kind, r.detail)))
         out.append(Candidate(a, b, combined_score(rs), rs))
-    out.sort(key=lambda c: (-c.score, c.a, c.b))
-    return out
+    # Most pairs share only a name: one reason, whose weight is the score.
+    out.extend(
+        Candidate(a, b, r.weight, (r,))
+        for (a, b), r in name_pairs.items()
+        if (a, b) not in shared and r.weight >= min_score
+    )
+    out = [c for c in out if c.score >= min_score]
+
+    def order(c: Candidate) -> tuple[float, int, int]:
+        return (-c.score, c.a, c.b)
+
+    if limit is not None:
+        return heapq.nsmallest(limit, out, key=order)
+    return sorted(out, key=order)
 
 
 # --- merge rules -------------------------------------------------------------------------------

@@ -69,7 +69,8 @@ def clean(text: str | None) -> str | None:
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: 'Nguyễn Đức' -> 'nguyen duc'. Thai script is kept."""
     t = _APOSTROPHES.sub("", text)  # O'Brien and OBrien are one name
-    t = unicodedata.normalize("NFKD", t.casefold()).replace("đ", "d")
+    # Compatibility forms first ('ℐ' -> 'I'), then case, then accents split off to be dropped.
+    t = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", t).casefold()).replace("đ", "d")
     t = "".join(ch for ch in t if not unicodedata.combining(ch) or _is_thai(ch))
     t = _NON_WORD.sub(" ", t)
     return _SPACES.sub(" ", t).strip()

@@ -159,7 +159,11 @@ def add_note(
         s.add(note)
         s.flush()
         author = (
-            s.scalar(select(StaffUser.email).where(StaffUser.id == author_id))
+            s.scalar(
+                select(StaffUser.email).where(
+                    StaffUser.tenant_id == ctx.tenant_id, StaffUser.id == author_id
+                )
+            )
             if author_id
             else None
         )

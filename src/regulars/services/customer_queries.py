@@ -116,7 +116,12 @@ def list_customers(
         if potential:
             conds.append(Customer.potential == str(potential).lower())
         if region:
-            conds.append(func.lower(Customer.region) == (clean(region) or "").lower())
+            # Case-insensitive in Python: SQLite's lower() knows only ASCII ("HÀ NỘI").
+            wanted = (clean(region) or "").casefold()
+            regions = s.scalars(
+                select(Customer.region).where(Customer.tenant_id == t).distinct()
+            ).all()
+            conds.append(Customer.region.in_([r for r in regions if r and r.casefold() == wanted]))
         rows = s.scalars(
             select(Customer).where(and_(*conds)).order_by(Customer.id).limit(limit).offset(offset)
         ).all()

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -160,13 +159,19 @@ def build_dossier(session: Session, ctx: BusinessContext, c: Customer) -> Dossie
     t = ctx.tenant_id
     manager = (
         session.execute(
-            select(StaffUser.email, StaffUser.display_name).where(StaffUser.id == c.manager_id)
+            select(StaffUser.email, StaffUser.display_name).where(
+                StaffUser.tenant_id == t, StaffUser.id == c.manager_id
+            )
         ).first()
         if c.manager_id
         else None
     )
     department = (
-        session.scalar(select(Department.name).where(Department.id == c.department_id))
+        session.scalar(
+            select(Department.name).where(
+                Department.tenant_id == t, Department.id == c.department_id
+            )
+        )
         if c.department_id
         else None
     )
@@ -217,9 +222,6 @@ def build_dossier(session: Session, ctx: BusinessContext, c: Customer) -> Dossie
         )
     ).one()
     first_at, last_at = _aware(first_raw), _aware(last_raw)
-    first_deal = c.first_deal_on
-    if first_deal is None and first_at is not None:
-        first_deal = first_at.astimezone(ZoneInfo(ctx.timezone)).date()
     band = age_band(c.birthday, today_for(ctx))
     return Dossier(
         id=c.id,
@@ -237,7 +239,7 @@ def build_dossier(session: Session, ctx: BusinessContext, c: Customer) -> Dossie
         birthday=c.birthday,
         age_band=band.value if band else None,
         founded_on=c.founded_on,
-        first_deal_on=first_deal,
+        first_deal_on=c.first_deal_on,
         first_deal_overridden=c.first_deal_overridden,
         manager=manager[0] if manager else None,
         manager_name=manager[1] if manager else None,
@@ -327,29 +329,19 @@ def summarize(
     ):
         email.setdefault(cid, addr)
     staff_ids = {c.manager_id for c in rows if c.manager_id}
-    staff = (
-        dict(
-            session.execute(
-                select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(staff_ids))
-            )
-            .tuples()
-            .all()
+    staff: dict[int, str] = {}
+    if staff_ids:
+        q = select(StaffUser.id, StaffUser.email).where(
+            StaffUser.tenant_id == t, StaffUser.id.in_(staff_ids)
         )
-        if staff_ids
-        else {}
-    )
+        staff = {sid: mail for sid, mail in session.execute(q)}
     dep_ids = {c.department_id for c in rows if c.department_id}
-    deps = (
-        dict(
-            session.execute(
-                select(Department.id, Department.name).where(Department.id.in_(dep_ids))
-            )
-            .tuples()
-            .all()
+    deps: dict[int, str] = {}
+    if dep_ids:
+        q = select(Department.id, Department.name).where(
+            Department.tenant_id == t, Department.id.in_(dep_ids)
         )
-        if dep_ids
-        else {}
-    )
+        deps = {did: name for did, name in session.execute(q)}
     return [
         CustomerSummary(
             id=c.id,

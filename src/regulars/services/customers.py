@@ -38,6 +38,7 @@ from regulars.services.customer_records import (
     today_for,
 )
 from regulars.services.customer_views import Dossier, build_dossier
+from regulars.services.orders import refresh_first_deal_on
 from regulars.services.staff import department_id_for, staff_id_by_email
 from regulars.store.tables import Address, Customer, CustomerTag, Email, Phone
 from regulars.store.uow import UnitOfWork
@@ -303,6 +304,9 @@ def update_customer(
         if first_deal_on is not UNSET:
             c.first_deal_on = _past_date(first_deal_on, "first_deal_on", ctx)
             c.first_deal_overridden = first_deal_on is not None
+            if first_deal_on is None:  # back to the date the orders say
+                s.flush()
+                refresh_first_deal_on(s, tenant_id=ctx.tenant_id, customer=c, timezone=ctx.timezone)
         if manager_email is not UNSET:
             c.manager_id = staff_id_by_email(s, ctx, manager_email) if manager_email else None
         if department is not UNSET:

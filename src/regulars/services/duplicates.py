@@ -26,6 +26,7 @@ from regulars.domain.duplicates import (
 from regulars.domain.errors import MergeRefused, NotFound
 from regulars.services.context import BusinessContext
 from regulars.services.merge_moves import move_records
+from regulars.services.orders import refresh_first_deal_on
 from regulars.store.tables import Customer, CustomerMerge, Email, Phone
 from regulars.store.uow import UnitOfWork
 
@@ -118,19 +119,17 @@ def find_duplicates(
         t = ctx.tenant_id
         contact_pairs = _shared_contact_pairs(s, ctx, Phone.e164, Phone, ReasonKind.SAME_PHONE)
         contact_pairs += _shared_contact_pairs(s, ctx, Email.address, Email, ReasonKind.SAME_EMAIL)
-        entries = (
-            s.execute(
+        entries = [
+            (cid, kind, key)
+            for cid, kind, key in s.execute(
                 select(Customer.id, Customer.kind, Customer.name_key).where(
                     Customer.tenant_id == t, Customer.status == "active"
                 )
             )
-            .tuples()
-            .all()
-        )
+        ]
         keys = {cid: key for cid, _, key in entries}
         names = find_similar_names(entries, max_group=max_name_group)
-        ranked = [c for c in rank_candidates(contact_pairs, names, keys) if c.score >= min_score]
-        ranked = ranked[:limit]
+        ranked = rank_candidates(contact_pairs, names, keys, limit=limit, min_score=min_score)
         ids = {i for c in ranked for i in (c.a, c.b)}
         briefs = {
             cid: CustomerBrief(cid, name, ext)
@@ -213,6 +212,9 @@ def _merge(
     moved, dropped = move_records(s, ctx, survivor_id, merged_id)
     for name, value in plan.values.items():
         setattr(keep, name, value)
+    s.flush()
+    # The orders moved: a derived first deal is the survivor's earliest order now.
+    refresh_first_deal_on(s, tenant_id=t, customer=keep, timezone=ctx.timezone)
     now = datetime.now(UTC)
     keep.updated_at = now
     gone.status, gone.merged_into_id, gone.updated_at = "merged", survivor_id, now

@@ -7,6 +7,7 @@ per-value type processing is what makes ORMs slow here.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,23 +23,50 @@ def native_datetime(dialect: str, dt: datetime) -> Any:
 
 
 def insert_rows(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    batched: bool = False,
 ) -> None:
-    """Insert tuples (in `columns` order) as fast as the backend allows, in `conn`'s transaction."""
+    """Insert tuples (in `columns` order) as fast as the backend can, inside `conn`'s transaction.
+
+    `batched` (SQLite): insert with multi-row VALUES statements of thousands of rows.
+    pysqlite gives up Python's GIL once per statement rather than once per row, so another
+    thread (an import's parser) runs at full speed meanwhile instead of queueing for the GIL.
+    """
+    cols = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
-        cols = ", ".join(f'"{c}"' for c in columns)
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:  # type: ignore[union-attr]
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" for _ in columns)
-    cols = ", ".join(f'"{c}"' for c in columns)
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    marks = "(" + ", ".join("?" for _ in columns) + ")"
+    sql = f'INSERT INTO "{table.name}" ({cols}) VALUES '
     try:
-        cur.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
+        if not batched:
+            cur.executemany(sql + marks, rows)
+            return
+        per = max(1, _SQLITE_MAX_VARIABLES // len(columns))
+        batch: list[Any] = []
+        n = 0
+        for row in rows:
+            batch.extend(row)
+            n += 1
+            if n == per:
+                cur.execute(sql + ", ".join([marks] * n), batch)
+                batch, n = [], 0
+        if n:
+            cur.execute(sql + ", ".join([marks] * n), batch)
     finally:
         cur.close()
+
+
+# Bound parameters per statement: 32766 since SQLite 3.32, 999 before.
+_SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 
 
 def allocate_ids(conn: Connection, table: Table, n: int) -> list[int]:
@@ -53,10 +81,19 @@ def allocate_ids(conn: Connection, table: Table, n: int) -> list[int]:
         seq = conn.execute(
             text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
         ).scalar_one()
-        result = conn.execute(
-            text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": n}
+        # The values come back as runs of consecutive numbers (usually one run), not n rows.
+        runs = conn.execute(
+            text(
+                "SELECT min(v), max(v) FROM (SELECT v, v - row_number() OVER (ORDER BY v) AS g "
+                "FROM (SELECT nextval(:s) AS v FROM generate_series(1, :n)) AS a) AS b "
+                "GROUP BY g ORDER BY 1"
+            ),
+            {"s": seq, "n": n},
         )
-        return [int(r[0]) for r in result]
+        ids: list[int] = []
+        for first, last in runs:
+            ids.extend(range(int(first), int(last) + 1))
+        return ids
     start = conn.execute(text(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table.name}"')).scalar_one()
     return list(range(int(start), int(start) + n))
 

@@ -69,7 +69,14 @@ ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
     "store": (),
     "channel": (),
 }
-ORDER_REQUIRED = ("external_id", "customer_external_id", "placed_at", "sku", "quantity", "unit_price")
+ORDER_REQUIRED = (
+    "external_id",
+    "customer_external_id",
+    "placed_at",
+    "sku",
+    "quantity",
+    "unit_price",
+)
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,8 @@ def map_header(spec: Spec, header: list[str], path: Path) -> ColumnMap:
             continue
         if name in index:
             raise UnusableFile(
-                f"{path.name}: column {name!r} appears twice (columns {index[name] + 1} and {i + 1})"
+                f"{path.name}: column {name!r} appears twice "
+                f"(columns {index[name] + 1} and {i + 1})"
             )
         index[name] = i
     missing = [c for c in spec.required if c not in index]
@@ -140,7 +148,7 @@ def map_header(spec: Spec, header: list[str], path: Path) -> ColumnMap:
         if len(found) > 120:
             found = found[:117] + "..."
         raise UnusableFile(
-            f"{path.name} is not a {spec.kind} table: missing required column(s) "
+            f"{path.name} cannot be imported as {spec.kind}: missing required column(s) "
             f"{', '.join(missing)} (found: {found or 'nothing'}; "
             "columns must be separated by , ; or tab)"
         )

@@ -153,7 +153,7 @@ def _open_csv(path: Path, known: Callable[[str], bool]) -> Source:
 
 
 def _csv_rows(reader: Any) -> Iterator[tuple[int, list[Any]]]:
-    """Data rows with the line each starts on (a quoted field may span lines); blank rows skipped."""
+    """Data rows with the line each starts on (a quoted field may span lines); skips blank rows."""
     prev = reader.line_num
     for values in reader:
         line = prev + 1

@@ -1,0 +1,381 @@
+"""Orders file rows -> validated orders, in chunks; pure Python, no database.
+
+One row is one order line; consecutive rows with the same `external_id` are one order. The
+order-level columns (customer, time, status, currency, store, channel) must agree on every line,
+and one bad line rejects the whole order: an order is never stored with some of its lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from hashlib import blake2b
+from typing import Any
+
+from regulars.domain.errors import DomainError
+from regulars.domain.money import minor_units, normalize_currency
+from regulars.domain.orders import OrderStatus, parse_status
+from regulars.services.importing.columns import ColumnMap
+from regulars.services.importing.reading import cell_text
+from regulars.services.importing.values import CellError, Dates, RowError
+
+CHUNK_LINES = 10_000
+MAX_QUANTITY = Decimal("99999999999.999")  # what NUMERIC(14, 3) holds
+_Q3 = Decimal("0.001")
+_ONE = Decimal(1)
+_MAX_WHOLE = 99_999_999_999
+_POW10 = [10**i for i in range(10)]
+DEFAULT_STATUS = OrderStatus.DELIVERED.value  # a past sale, when the file has no status column
+# Columns that describe the order, so every line of one order must say the same.
+ORDER_LEVEL = ("customer_external_id", "placed_at", "status", "currency", "store", "channel")
+TEXT_LIMITS = {"sku": 100, "product_name": 300, "category": 150, "store": 100, "channel": 30}
+
+Line = tuple[str, str | None, str | None, int | Decimal, int, int, int | None]
+# sku, product name, category, quantity, unit price (minor), line total (minor), unit cost (minor)
+
+
+@dataclass(slots=True)
+class ParsedOrder:
+    external_id: str
+    rows: list[tuple[int, list[Any]]]  # (line, raw values) for the rejects file
+    errors: list[RowError] = field(default_factory=list)
+    customer_ref: str = ""
+    placed_at: datetime | None = None
+    status: str = DEFAULT_STATUS
+    status_changed_at: datetime | None = None
+    currency: str = ""
+    store: str | None = None
+    channel: str | None = None
+    lines: list[Line] = field(default_factory=list)
+    total_minor: int = 0
+    hash: str = ""
+
+    @property
+    def first_line(self) -> int:
+        return self.rows[0][0]
+
+    def rejected_rows(self) -> Iterator[tuple[int, list[Any], list[RowError]]]:
+        """Every row of a rejected order, each with its own errors or a pointer to them."""
+        bad_lines = {e.line for e in self.errors}
+        first_bad = min(bad_lines)
+        for line, values in self.rows:
+            own = [e for e in self.errors if e.line == line]
+            if not own:
+                own = [
+                    RowError(
+                        line,
+                        "external_id",
+                        f"order {self.external_id!r} is rejected whole because of line {first_bad}",
+                    )
+                ]
+            yield line, values, own
+
+
+@dataclass(slots=True)
+class Chunk:
+    orders: list[ParsedOrder]
+    last_line: int
+
+
+class OrderRows:
+    """Turns the rows of an orders file into validated `ParsedOrder`s, a chunk at a time."""
+
+    def __init__(
+        self, cmap: ColumnMap, dates: Dates, default_currency: str, *, typed_cells: bool = False
+    ) -> None:
+        self.cmap = cmap
+        self.typed_cells = typed_cells  # workbook rows: dates are datetime, not text
+        self.dates = dates
+        self.default_currency = default_currency
+        self._currencies: dict[str, tuple[str, int] | str] = {}
+        self._statuses: dict[str, str | CellError] = {}
+        at = cmap.at
+        self.i_id = at("external_id")
+        self.i_customer = at("customer_external_id")
+        self.i_placed = at("placed_at")
+        self.i_status = at("status")
+        self.i_changed = at("status_changed_at")
+        self.i_currency = at("currency")
+        self.i_sku = at("sku")
+        self.i_name = at("product_name")
+        self.i_category = at("category")
+        self.i_qty = at("quantity")
+        self.i_price = at("unit_price")
+        self.i_cost = at("unit_cost")
+        self.i_store = at("store")
+        self.i_channel = at("channel")
+        self.order_level = [(c, at(c)) for c in (*ORDER_LEVEL, "status_changed_at") if at(c) >= 0]
+
+    def chunks(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Chunk]:
+        """Group consecutive rows by order id; a chunk never splits an order."""
+        i_id = self.i_id
+        chunk: list[ParsedOrder] = []
+        n = 0
+        group: list[tuple[int, list[Any]]] = []
+        gid: str | None = None
+        line = 0
+        moments = {self.i_placed, self.i_changed}
+        for line, values in rows:
+            if self.typed_cells:
+                values = [
+                    v if type(v) is str or i in moments else cell_text(v)
+                    for i, v in enumerate(values)
+                ]
+            oid = values[i_id].strip() if len(values) > i_id else ""
+            if oid != gid or not oid:
+                if group:
+                    chunk.append(self.parse(gid or "", group))
+                    if n >= CHUNK_LINES:
+                        yield Chunk(chunk, group[-1][0])
+                        chunk, n = [], 0
+                group = []
+                gid = oid
+            group.append((line, values))
+            n += 1
+        if group:
+            chunk.append(self.parse(gid or "", group))
+        if chunk:
+            yield Chunk(chunk, line)
+
+    # -- one order -------------------------------------------------------------------------
+
+    def parse(self, oid: str, rows: list[tuple[int, list[Any]]]) -> ParsedOrder:
+        order = ParsedOrder(oid, rows)
+        errors = order.errors
+        width = self.cmap.width
+        first_line, first = rows[0]
+        for line, values in rows:
+            if len(values) != width:
+                errors.append(
+                    RowError(line, None, f"has {len(values)} columns, the header has {width}")
+                )
+        if errors:
+            return order
+        if not oid:
+            errors.append(RowError(first_line, "external_id", "is required"))
+            return order
+        if len(oid) > 100:
+            errors.append(RowError(first_line, "external_id", "is longer than 100 characters"))
+            return order
+        self._order_level(order, first_line, first)
+        if not errors:
+            for line, values in rows[1:]:
+                self._agrees(order, first_line, first, line, values)
+        # with an unknown currency, amounts are still checked as numbers (the order is refused)
+        minor = self._minor(order.currency) if order.currency else 4
+        lines = order.lines
+        line_of = self._line
+        for line, values in rows:
+            try:
+                lines.append(line_of(values, minor))
+            except CellError as e:
+                errors.append(RowError(line, e.column, e.reason))
+        if not errors:
+            order.total_minor = sum(ln[5] for ln in lines)
+            order.hash = self._hash(order)
+        return order
+
+    def _order_level(self, order: ParsedOrder, line: int, values: list[Any]) -> None:
+        errors = order.errors
+        ref = values[self.i_customer].strip()
+        if not ref:
+            errors.append(RowError(line, "customer_external_id", "is required"))
+        elif len(ref) > 100:
+            errors.append(RowError(line, "customer_external_id", "is longer than 100 characters"))
+        order.customer_ref = ref
+        try:
+            order.placed_at = self.dates.moment(values[self.i_placed], "placed_at")
+        except CellError as e:
+            errors.append(RowError(line, e.column, e.reason))
+        if self.i_status >= 0:
+            status = self._status(values[self.i_status])
+            if isinstance(status, CellError):
+                errors.append(RowError(line, status.column, status.reason))
+            else:
+                order.status = status
+        if self.i_changed >= 0 and str(values[self.i_changed]).strip():
+            try:
+                order.status_changed_at = self.dates.moment(
+                    values[self.i_changed], "status_changed_at"
+                )
+            except CellError as e:
+                errors.append(RowError(line, e.column, e.reason))
+        raw_currency = values[self.i_currency] if self.i_currency >= 0 else ""
+        currency = self._currency(raw_currency)
+        if isinstance(currency, str):
+            errors.append(RowError(line, "currency", currency))
+        else:
+            order.currency = currency[0]
+        for column, i in (("store", self.i_store), ("channel", self.i_channel)):
+            if i >= 0:
+                value = values[i].strip() if isinstance(values[i], str) else str(values[i])
+                if len(value) > TEXT_LIMITS[column]:
+                    errors.append(
+                        RowError(line, column, f"is longer than {TEXT_LIMITS[column]} characters")
+                    )
+                setattr(order, column, value or None)
+
+    def _agrees(
+        self, order: ParsedOrder, first_line: int, first: list[Any], line: int, values: list[Any]
+    ) -> None:
+        """Every line repeats the order's own columns; a line that says otherwise is refused."""
+        for column, i in self.order_level:
+            a, b = first[i], values[i]
+            if a == b or self._same(column, a, b):
+                continue
+            order.errors.append(
+                RowError(
+                    line,
+                    column,
+                    f"order {order.external_id!r} has {str(a).strip()!r} on line {first_line} "
+                    f"but {str(b).strip()!r} here: the lines of one order must agree",
+                )
+            )
+
+    def _same(self, column: str, a: Any, b: Any) -> bool:
+        """Different spellings of one value ('USD'/'usd', '2024-01-02'/'2024-01-02T00:00')."""
+        try:
+            if column in ("placed_at", "status_changed_at"):
+                return bool(self.dates.moment(a, column) == self.dates.moment(b, column))
+        except CellError:
+            return False
+        if column == "currency":
+            return self._currency(a) == self._currency(b)
+        if column == "status":
+            return self._status(a) == self._status(b)
+        return str(a).strip() == str(b).strip()
+
+    def _line(self, v: list[Any], minor: int) -> Line:
+        """One order line; the common shapes (whole quantities, plain prices) skip Decimal."""
+        sku = v[self.i_sku].strip()
+        if not sku or len(sku) > 100:
+            raise CellError("sku", "is required" if not sku else "is longer than 100 characters")
+        name = category = None
+        if self.i_name >= 0:
+            name = v[self.i_name].strip() or None
+            if name is not None and len(name) > 300:
+                raise CellError("product_name", "is longer than 300 characters")
+        if self.i_category >= 0:
+            category = v[self.i_category].strip() or None
+            if category is not None and len(category) > 150:
+                raise CellError("category", "is longer than 150 characters")
+        text = v[self.i_qty].strip()
+        qty: int | Decimal
+        if text.isdecimal() and 0 < (qty := int(text)) <= _MAX_WHOLE:
+            pass
+        else:
+            qty = _quantity(text)
+        price = _fast_minor(v[self.i_price].strip(), minor)
+        if price is None:
+            price = _minor_amount(v[self.i_price], "unit_price", minor)
+        if isinstance(qty, int):
+            total = qty * price
+        else:
+            total = int((qty * price).quantize(_ONE, rounding=ROUND_HALF_UP))
+        cost = None
+        if self.i_cost >= 0 and (text := v[self.i_cost].strip()):
+            cost = _fast_minor(text, minor)
+            if cost is None:
+                cost = _minor_amount(text, "unit_cost", minor)
+        return (sku, name, category, qty, price, total, cost)
+
+    def _currency(self, raw: Any) -> tuple[str, int] | str:
+        """(code, minor units), or the reason it is refused as text."""
+        key = str(raw).strip() or self.default_currency
+        hit = self._currencies.get(key)
+        if hit is None:
+            try:
+                code = normalize_currency(key)
+                hit = (code, minor_units(code))
+            except DomainError as e:
+                hit = e.message
+            self._currencies[key] = hit
+        return hit
+
+    def _minor(self, currency: str) -> int:
+        hit = self._currency(currency)
+        return hit[1] if isinstance(hit, tuple) else 0
+
+    def _status(self, raw: Any) -> str | CellError:
+        hit = self._statuses.get(raw)
+        if hit is None:
+            text = str(raw).strip()
+            if not text:
+                hit = DEFAULT_STATUS
+            else:
+                try:
+                    hit = parse_status(text).value
+                except DomainError as e:
+                    hit = CellError("status", e.message)
+            self._statuses[raw] = hit
+        return hit
+
+    @staticmethod
+    def _hash(o: ParsedOrder) -> str:
+        """What the order says, so a re-import can tell 'unchanged' without comparing fields."""
+        assert o.placed_at is not None
+        parts = [
+            o.customer_ref,
+            o.placed_at.isoformat(),
+            o.status,
+            o.currency,
+            o.store or "",
+            o.channel or "",
+            o.status_changed_at.isoformat() if o.status_changed_at else "",
+        ]
+        for sku, _name, _cat, qty, price, _total, cost in o.lines:
+            q = qty if type(qty) is int else qty.normalize()  # type: ignore[union-attr]
+            parts.append(f"{sku}\x1e{q}\x1e{price}\x1e{'' if cost is None else cost}")
+        return blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _quantity(text: str) -> int | Decimal:
+    qty = _decimal(text, "quantity")
+    if qty <= 0:
+        raise CellError("quantity", f"{qty} must be more than 0 (returns are a status)")
+    if qty > MAX_QUANTITY:
+        raise CellError("quantity", f"{qty} is too large")
+    if qty != qty.quantize(_Q3):
+        raise CellError("quantity", f"{qty} has more than 3 decimals")
+    return int(qty) if qty == qty.to_integral_value() else qty
+
+
+def _fast_minor(text: str, minor: int) -> int | None:
+    """'12', '12.5', '12.50' -> minor units without Decimal; None means: take the slow path."""
+    if text.isdecimal():
+        return int(text) * _POW10[minor]
+    dot = text.find(".")
+    if dot > 0:
+        whole, frac = text[:dot], text[dot + 1 :]
+        if len(frac) <= minor and whole.isdecimal() and (frac.isdecimal() or not frac):
+            return int(whole) * _POW10[minor] + (
+                int(frac) * _POW10[minor - len(frac)] if frac else 0
+            )
+    return None
+
+
+def _decimal(raw: Any, column: str) -> Decimal:
+    text = raw.strip() if isinstance(raw, str) else str(raw)
+    if not text:
+        raise CellError(column, "is required")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise CellError(column, f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise CellError(column, f"{text!r} is not a number")
+    return value
+
+
+def _minor_amount(raw: Any, column: str, minor: int) -> int:
+    """An amount in minor units; more decimals than the currency has is refused, not rounded."""
+    value = _decimal(raw, column)
+    if value < 0:
+        raise CellError(column, f"{value} must not be negative")
+    scaled = value.scaleb(minor)
+    as_int = int(scaled)
+    if as_int != scaled:
+        raise CellError(column, f"{value} has more decimals than the currency allows ({minor})")
+    return as_int
