@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import JSON, Engine, select, text
+from sqlalchemy import JSON, Engine, inspect, select, text
 
 from regulars.bootstrap import App
 from regulars.demo import DemoRefused, build_demo
@@ -112,7 +113,8 @@ def test_every_order_total_is_the_sum_of_its_lines(built: App) -> None:
     assert bad == []
     mismatched = _rows(
         built.engine,
-        "select count(*) from order_lines where line_total_minor <> round(quantity * unit_price_minor)",
+        "select count(*) from order_lines"
+        " where line_total_minor <> round(quantity * unit_price_minor)",
     )
     assert mismatched[0][0] == 0
 
@@ -120,7 +122,9 @@ def test_every_order_total_is_the_sum_of_its_lines(built: App) -> None:
 def test_first_deal_is_the_local_date_of_the_first_order(built: App) -> None:
     first = {
         r[0]: _utc(r[1]).astimezone(TZ).date()
-        for r in _rows(built.engine, "select customer_id, min(placed_at) from orders group by customer_id")
+        for r in _rows(
+            built.engine, "select customer_id, min(placed_at) from orders group by customer_id"
+        )
     }
     customers = _rows(built.engine, "select id, first_deal_on from customers")
     for cid, deal in customers:
@@ -158,7 +162,13 @@ def test_birthdays_and_anniversaries_fall_in_the_coming_week(app: App, today: da
     assert in_week(people) >= 3
     assert in_week(contacts) >= 1
     assert in_week(founded) >= 1
-    assert sum((_day(r[0]).month, _day(r[0]).day) in week and _day(r[0]).year < today.year for r in deals) >= 3  # noqa: E501
+    assert (
+        sum(
+            (_day(r[0]).month, _day(r[0]).day) in week and _day(r[0]).year < today.year
+            for r in deals
+        )
+        >= 3
+    )
     last = _rows(app.engine, "select max(placed_at) from orders")[0][0]
     assert _utc(last) < datetime.combine(today, datetime.min.time(), tzinfo=TZ)  # no future
 
@@ -168,9 +178,7 @@ def test_unpaid_and_stuck_orders_wait_for_weeks(built: App) -> None:
     rows = _rows(built.engine, "select status, placed_at, status_changed_at from orders")
     unpaid = [r for r in rows if r[0] in ("placed", "confirmed") and (now - _utc(r[1])).days >= 14]
     stuck = [
-        r
-        for r in rows
-        if r[0] in ("paid", "packed", "shipped") and (now - _utc(r[2])).days >= 10
+        r for r in rows if r[0] in ("paid", "packed", "shipped") and (now - _utc(r[2])).days >= 10
     ]
     assert len(unpaid) >= 3
     assert len(stuck) >= 3
@@ -189,13 +197,14 @@ def test_each_order_history_follows_the_lifecycle(built: App) -> None:
     history: dict[int, list[tuple[object, ...]]] = defaultdict(list)
     for r in _rows(
         built.engine,
-        "select order_id, from_status, to_status, at from order_status_changes order by order_id, id",
+        "select order_id, from_status, to_status, at from order_status_changes"
+        " order by order_id, id",
     ):
         history[r[0]].append(r)
     assert set(history) == set(orders)
     for oid, steps in history.items():
         assert steps[0][1] is None and steps[0][2] == "placed"
-        for prev, step in zip(steps, steps[1:], strict=False):
+        for prev, step in pairwise(steps):
             assert step[1] == prev[2]
             check_transition(OrderStatus(prev[2]), OrderStatus(step[2]))
             assert _utc(step[3]) >= _utc(prev[3])
@@ -257,7 +266,9 @@ def test_an_empty_business_becomes_the_demo(app: App) -> None:
     app.ready_schema()
     ensure_business(app.uow(), slug="default")
     _build(app, n=120)
-    assert _rows(app.engine, "select count(*), max(cast(is_demo as int)) from businesses") == [(1, 1)]
+    assert _rows(app.engine, "select count(*), max(cast(is_demo as int)) from businesses") == [
+        (1, 1)
+    ]
     assert _rows(app.engine, "select count(*) from customers")[0][0] == 120
 
 
@@ -268,3 +279,49 @@ def test_an_earlier_demo_is_rebuilt_not_added_to(built: App) -> None:
     assert _rows(built.engine, "select count(*) from businesses")[0][0] == 1
     _build(built)  # back to the first seed: the very same content as the first build
     assert _digest(built.engine) == before
+
+
+def test_the_printed_summary_matches_the_database(app: App) -> None:
+    s = build_demo(app.engine, slug="default", customers=N, seed=3, today=TODAY)
+    e = app.engine
+    assert (s.customers, s.orders, s.order_lines) == (
+        _rows(e, "select count(*) from customers")[0][0],
+        _rows(e, "select count(*) from orders")[0][0],
+        _rows(e, "select count(*) from order_lines")[0][0],
+    )
+    statuses = ", ".join(f"'{x}'" for x in REVENUE)
+    per = dict(
+        _rows(
+            e,
+            "select customer_id, sum(total_minor) from orders"
+            f" where status in ({statuses}) group by customer_id",
+        )
+    )
+    total = sum(int(v) for v in per.values())
+    assert s.revenue_minor == total
+    (key,) = s.key_accounts
+    assert key.share == pytest.approx(int(per[key.id]) / total, abs=1e-4)
+    assert _rows(e, "select display_name from customers where id = :i", i=key.id)[0][0] == key.name
+    cutoff = datetime.combine(TODAY, datetime.min.time(), tzinfo=TZ) - timedelta(days=7)
+    unpaid = [
+        r
+        for r in _rows(e, "select status, placed_at from orders")
+        if r[0] in ("placed", "confirmed") and _utc(r[1]) <= cutoff
+    ]
+    assert s.unpaid == len(unpaid)
+    assert s.first_order is not None and s.last_order is not None
+    assert TODAY - timedelta(days=30) <= s.last_order < TODAY
+
+
+def test_every_reference_points_at_a_row_and_indexes_are_back(built: App) -> None:
+    e = built.engine
+    if e.dialect.name == "sqlite":
+        assert _rows(e, "pragma foreign_key_check") == []
+        assert _rows(e, "pragma foreign_keys") == [(1,)]  # the load switched it off, not us
+    else:
+        unchecked = "select count(*) from pg_constraint where contype = 'f' and not convalidated"
+        assert _rows(e, unchecked) == [(0,)]
+    found = inspect(e)
+    for table in Base.metadata.sorted_tables:
+        expected = {str(ix.name) for ix in table.indexes}
+        assert expected <= {str(ix["name"]) for ix in found.get_indexes(table.name)}, table.name

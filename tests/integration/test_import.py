@@ -292,3 +292,20 @@ def test_the_cdnow_sample_imports_with_a_date_format(
     assert rows(app, Customer.first_deal_on, where=Customer.external_id == "CDNOW-0001") == [
         (date(1997, 1, 1),)
     ]
+
+
+def test_an_updated_order_moves_the_first_deal_both_ways(
+    app: App, ctx: BusinessContext, tmp_path: Path
+) -> None:
+    _import_both(app, ctx, tmp_path)
+    orders = data_file(tmp_path, "orders.csv")
+    earliest = "A-1002,C-001,2023-11-02 05:00,delivered"
+    text = orders.read_text(encoding="utf-8")
+    orders.write_text(text.replace(earliest, "A-1002,C-001,2023-11-02 05:00,cancelled"), "utf-8")
+    import_orders(app.engine, ctx=ctx, path=orders)
+    first = rows(app, Customer.first_deal_on, where=Customer.external_id == "C-001")
+    assert first == [(date(2024, 1, 15),)]  # the cancelled order no longer counts
+    orders.write_text(text.replace(earliest, "A-1002,C-001,2022-06-30 23:30,delivered"), "utf-8")
+    import_orders(app.engine, ctx=ctx, path=orders)
+    first = rows(app, Customer.first_deal_on, where=Customer.external_id == "C-001")
+    assert first == [(date(2022, 6, 30),)]

@@ -14,6 +14,7 @@ from regulars.services.importing.columns import CUSTOMERS, ORDERS, map_header
 from regulars.services.importing.customer_rows import CustomerRows
 from regulars.services.importing.order_rows import OrderRows
 from regulars.services.importing.reading import UnusableFile, open_source
+from regulars.services.importing.sql import Native
 from regulars.services.importing.values import Dates
 
 ORDER_HEADER = "external_id,customer_external_id,placed_at,status,currency,sku,quantity,unit_price"
@@ -45,6 +46,23 @@ def test_the_delimiter_is_detected_from_the_header(tmp_path: Path, delimiter: st
     header, rows = _rows(_write(tmp_path, "o.csv", text))
     assert header[:3] == ["external_id", "customer_external_id", "placed_at"]
     assert rows == [(2, ["O1", "C1", "2024-01-02", "paid", "EUR", "S1", "1", "2,50"])]
+
+
+def test_a_semicolon_file_may_write_decimal_commas(tmp_path: Path) -> None:
+    text = ORDER_HEADER.replace(",", ";") + "\nO1;C1;2024-01-02;paid;EUR;S1;1,5;2,50\n"
+    path = _write(tmp_path, "o.csv", text)
+    source = open_source(path, ORDERS.known)
+    parser = OrderRows(
+        map_header(ORDERS, source.header, path),
+        Dates(None, "UTC"),
+        "EUR",
+        Native("sqlite"),
+        decimal_comma=source.delimiter == ";",
+    )
+    (chunk,) = list(parser.chunks(source.rows))
+    source.close()
+    (order,) = chunk.orders
+    assert order.errors == [] and order.lines[0][3:6] == (Decimal("1.5"), 250, 375)
 
 
 def test_a_bom_is_not_part_of_the_first_column(tmp_path: Path) -> None:
@@ -129,7 +147,7 @@ def _orders(tmp_path: Path, body: str, header: str = ORDER_HEADER):
     path = _write(tmp_path, "o.csv", f"{header}\n{body}")
     source = open_source(path, ORDERS.known)
     cmap = map_header(ORDERS, source.header, path)
-    parser = OrderRows(cmap, Dates(None, "Asia/Ho_Chi_Minh"), "VND")
+    parser = OrderRows(cmap, Dates(None, "Asia/Ho_Chi_Minh"), "VND", Native("sqlite"))
     try:
         return [o for chunk in parser.chunks(source.rows) for o in chunk.orders]
     finally:
@@ -207,7 +225,9 @@ def test_lines_that_disagree_reject_the_whole_order(tmp_path: Path) -> None:
 def test_a_date_format_reads_other_layouts(tmp_path: Path) -> None:
     path = _write(tmp_path, "o.csv", f"{ORDER_HEADER}\nO1,C1,31/01/2024,paid,VND,S1,1,1\n")
     source = open_source(path, ORDERS.known)
-    parser = OrderRows(map_header(ORDERS, source.header, path), Dates("%d/%m/%Y", "UTC"), "VND")
+    parser = OrderRows(
+        map_header(ORDERS, source.header, path), Dates("%d/%m/%Y", "UTC"), "VND", Native("sqlite")
+    )
     (chunk,) = list(parser.chunks(source.rows))
     source.close()
     assert chunk.orders[0].placed_at == datetime(2024, 1, 31, tzinfo=UTC)

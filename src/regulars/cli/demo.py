@@ -11,7 +11,7 @@ import typer
 
 from regulars.cli.common import DbOption, JsonOption, console, err_console, open_app, print_json
 from regulars.config import DEFAULT_DATABASE_URL
-from regulars.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, DemoSummary, build_demo
+from regulars.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, MIN_CUSTOMERS, DemoSummary, build_demo
 from regulars.domain.errors import ValidationError
 from regulars.domain.money import from_minor
 
@@ -22,7 +22,11 @@ def demo(
     db: DbOption = None,
     customers: Annotated[
         int,
-        typer.Option(min=50, max=10_000_000, help="How many customers (people and companies)."),
+        typer.Option(
+            min=MIN_CUSTOMERS,
+            max=10_000_000,
+            help=f"How many customers (people and companies), {MIN_CUSTOMERS} or more.",
+        ),
     ] = DEFAULT_CUSTOMERS,
     seed: Annotated[int, typer.Option(min=0, help="Same seed, same database.")] = DEFAULT_SEED,
     today: Annotated[
@@ -75,16 +79,20 @@ def _parse_day(text: str | None) -> date | None:
 
 
 class _Progress:
-    """One line per finished table on stderr, with the time so far."""
+    """A line on stderr per finished table and per million rows, with the time so far."""
 
     def __init__(self) -> None:
         self.started = perf_counter()
+        self.shown: dict[str, int] = {}
 
     def __call__(self, label: str, done: int, total: int) -> None:
-        if done == total or done % 1_000_000 < 250_000:
+        before = self.shown.get(label, 0)
+        self.shown[label] = done
+        if done == total or done // 1_000_000 > before // 1_000_000:
             err_console.print(
                 f"[{perf_counter() - self.started:6.1f}s] {label}: {done:,} / {total:,}",
                 highlight=False,
+                markup=False,
             )
 
 
@@ -108,7 +116,9 @@ def _money(minor: int, currency: str) -> str:
 
 
 def _print(s: DemoSummary) -> None:
-    out = console.print
+    def out(text: str) -> None:
+        console.print(text, soft_wrap=True, highlight=False)
+
     out(f"[bold]{s.business}[/bold] — built in {s.seconds:.1f} s (seed {s.seed}, today {s.today})")
     out(
         f"  customers   {s.customers:,} ({s.people:,} people, {s.companies:,} companies, "
@@ -131,4 +141,4 @@ def _print(s: DemoSummary) -> None:
     out(f"  duplicates  {s.shared_phones} phone numbers shared by two customers")
     out("Try next:")
     for step in s.next_steps:
-        out(f"  {step}", highlight=False, markup=False)
+        console.print(f"  {step}", soft_wrap=True, highlight=False, markup=False)

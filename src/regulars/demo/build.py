@@ -1,9 +1,9 @@
 """`build_demo`: generate the whole business in memory, then bulk-load it, table by table.
 
 Safety first: a database that holds a real (non-demo) business with data is refused, never
-touched; an earlier demo is removed and rebuilt. Ids are assigned before writing (first free
-id of each table + position), so a fresh database built with the same seed and the same
-"today" is the same database, byte for byte.
+touched; an earlier demo is removed (only its own rows) and rebuilt. Ids are assigned before
+writing (first free id of each table + position), so a fresh database built with the same
+seed and the same "today" is the same database, byte for byte.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ from regulars.demo.calendar import US_PER_S, Calendar, make_calendar
 from regulars.demo.customers import Customers, plan_customers
 from regulars.demo.identity import plan_contacts
 from regulars.demo.lines import make_lines
-from regulars.demo.load import Progress, next_id
+from regulars.demo.load import Progress, table_of, tenant_tables
 from regulars.demo.orders import Orders, plan_orders
 from regulars.demo.summary import DemoSummary, summarize
 from regulars.demo.write import write_all
-from regulars.domain.errors import Conflict
-from regulars.store.tables import Base, Business
+from regulars.domain.errors import Conflict, ValidationError
+from regulars.store.tables import Business
 
 DEFAULT_CUSTOMERS = 2000
 DEFAULT_SEED = 42
+MIN_CUSTOMERS = 100  # below this, four key accounts and the Pareto shape cannot both hold
 
 
 class DemoRefused(Conflict):
@@ -60,39 +61,50 @@ def build_demo(
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Build (or rebuild) the demo business `slug` and return what it contains."""
+    if customers < MIN_CUSTOMERS:
+        raise ValidationError(f"the demo needs at least {MIN_CUSTOMERS} customers")
     started = perf_counter()
     today = today or datetime.now(ZoneInfo(C.TIMEZONE)).date()
-    tenant = prepare_business(engine, slug=slug, today=today)
-    streams = [np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(seed).spawn(8)]  # fmt: skip
+    tenant, earlier = prepare_business(engine, slug=slug, today=today)
+    seeds = np.random.SeedSequence(seed).spawn(8)  # one stream per part: parts stay independent
+    streams = [np.random.Generator(np.random.PCG64(s)) for s in seeds]
     cal = make_calendar(today, C.TIMEZONE)
     c = plan_customers(customers, cal, streams[0])
     o = plan_orders(c, cal, streams[1])
     lines, totals = make_lines(o, c, streams[2])
     plan = _arrival_order(cal, c, o, streams[3])
+    if progress:
+        progress("customers and orders drawn", c.n, c.n)
     contacts = plan_contacts(c, cal, streams[3])
-    with engine.connect() as conn:
-        bases = {t.name: next_id(conn, t) for t in Base.metadata.sorted_tables if "id" in t.c}
-    write_all(
+    names, reach, first_customer_id = write_all(
         engine,
         tenant=tenant,
+        clear=earlier,
         seed=seed,
         plan=plan,
         contacts=contacts,
         lines=lines,
         totals=totals,
-        bases=bases,
         streams=streams,
         progress=progress,
     )
     with engine.connect() as conn:
-        summary = summarize(conn, tenant, seed=seed, today=today)
+        summary = summarize(
+            conn,
+            tenant,
+            seed=seed,
+            plan=plan,
+            totals=totals,
+            contacts=contacts,
+            names=names,
+            reach=reach,
+            first_customer_id=first_customer_id,
+        )
     summary.seconds = round(perf_counter() - started, 2)
     return summary
 
 
-def _arrival_order(
-    cal: Calendar, c: Customers, o: Orders, rng: np.random.Generator
-) -> Plan:
+def _arrival_order(cal: Calendar, c: Customers, o: Orders, rng: np.random.Generator) -> Plan:
     """Customer ids follow the order in which customers arrived (their first order)."""
     first = np.full(c.n, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, o.customer, o.placed_us)
@@ -111,10 +123,15 @@ def _arrival_order(
     return Plan(cal, c, o, first[order], last[order], created[order])
 
 
-def prepare_business(engine: Engine, *, slug: str, today: date) -> int:
-    """Refuse real data; clear an earlier demo; create or reset the demo business row."""
+def prepare_business(engine: Engine, *, slug: str, today: date) -> tuple[int, bool]:
+    """Refuse real data; create or reset the demo business row.
+
+    Returns the business id and whether an earlier demo's rows are still there to clear (the
+    load clears them once the checks that would make that slow are set aside).
+    """
     with engine.begin() as conn:
-        rows = conn.execute(select(Business.__table__)).all()
+        t = table_of(Business)
+        rows = conn.execute(select(t)).all()
         for b in rows:
             if not b.is_demo and _has_data(conn, b.id):
                 raise DemoRefused(
@@ -132,12 +149,12 @@ def prepare_business(engine: Engine, *, slug: str, today: date) -> int:
             "created_at": _opened(today),
         }
         mine = next((b for b in rows if b.slug == slug), None)
-        t = Business.__table__
         if mine is None:
-            return int(conn.execute(t.insert().values(slug=slug, **values)).inserted_primary_key[0])
-        _clear(conn, mine.id)
+            created = conn.execute(t.insert().values(slug=slug, **values)).inserted_primary_key
+            assert created is not None
+            return int(created[0]), False
         conn.execute(update(t).where(t.c.id == mine.id).values(**values))
-        return int(mine.id)
+        return int(mine.id), True
 
 
 def _opened(today: date) -> datetime:
@@ -146,18 +163,8 @@ def _opened(today: date) -> datetime:
     return datetime.combine(start, datetime.min.time(), tzinfo=ZoneInfo(C.TIMEZONE))
 
 
-def _tenant_tables() -> list[object]:
-    return [t for t in Base.metadata.sorted_tables if "tenant_id" in t.c]
-
-
 def _has_data(conn: Connection, tenant: int) -> bool:
     return any(
-        conn.execute(select(exists().where(t.c.tenant_id == tenant))).scalar()  # type: ignore[attr-defined]
-        for t in _tenant_tables()
+        conn.execute(select(exists().where(t.c.tenant_id == tenant))).scalar()
+        for t in tenant_tables()
     )
-
-
-def _clear(conn: Connection, tenant: int) -> None:
-    """Children before parents, so no foreign key ever points at a deleted row."""
-    for t in reversed(_tenant_tables()):
-        conn.execute(t.delete().where(t.c.tenant_id == tenant))  # type: ignore[attr-defined]

@@ -134,7 +134,9 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ProductSpec("GE-SCALE", "Coffee scale", _GEAR, 390_000, 55, 0.5, 0.3),
     ProductSpec("GE-CUPS", "Bát Tràng ceramic cups (set of 4)", _GEAR, 350_000, 50, 1, 0.5),
     ProductSpec("MA-HOME", "Home espresso machine", _MACH, 8_900_000, 70, 0.06, 0.2),
-    ProductSpec("MA-2GROUP", "Commercial espresso machine, 2 groups", _MACH, 89_000_000, 72, 0, 0.25),
+    ProductSpec(
+        "MA-2GROUP", "Commercial espresso machine, 2 groups", _MACH, 89_000_000, 72, 0, 0.25
+    ),
     ProductSpec("MA-GRINDER", "Commercial grinder", _MACH, 24_500_000, 70, 0, 0.3),
     ProductSpec("MA-COLDTOWER", "Cold brew tower", _MACH, 6_500_000, 65, 0.02, 0.2),
     ProductSpec("GF-TET-PQ", "Hộp quà Tết Phú Quý", _GIFT, 890_000, 50, 1, 1),
@@ -188,7 +190,6 @@ MID_AUTUMN = {
     2032: date(2032, 9, 19),
 }
 
-TAGS_PERSON = ("gift-buyer", "online-first", "expat", "office-orders", "student", "wholesale-curious")
 TAGS_COMPANY = {
     HORECA: "horeca",
     EXPORT_ASIA: "export",

@@ -27,6 +27,7 @@ PERSON_VALUE, PERSON_SIGMA = 260_000.0, 0.5  # median basket of a person, VND, a
 COMPANY_VALUE, COMPANY_SIGMA = 1_000_000.0, 0.7
 RATES = (0.2, 0.5, 0.5)  # orders per month: occasional, regular, lapsed (median)
 COMPANY_RATE = 1.2  # companies order this much more often
+MAX_ORDINARY_SHARE = 0.03  # of the expected spend of all ordinary customers
 LAPSED_MIN_QUIET = 120  # days without an order that make a regular "lapsed" in the demo
 
 
@@ -96,7 +97,7 @@ def plan_customers(n: int, cal: Calendar, rng: np.random.Generator) -> Customers
     base = np.where(company, COMPANY_VALUE, PERSON_VALUE)
     spread = np.exp(rng.normal(0.0, np.where(company, COMPANY_SIGMA, PERSON_SIGMA)))
     boost = np.array([1.0, 0.8, 0.9, 1.0, 1.25, 1.2, 1.0])[segment]
-    value = base * spread * boost
+    value = _cap_spend(base * spread * boost, count, key_account < 0)
 
     birthday, founded = _birthdays(cal, company, rng)
     birthday[:k] = np.datetime64("NaT")
@@ -119,6 +120,21 @@ def plan_customers(n: int, cal: Calendar, rng: np.random.Generator) -> Customers
     _plant_duplicates(people, rng)
     _plant_anniversaries(people, cal, rng)
     return people
+
+
+def _cap_spend(value: np.ndarray, count: np.ndarray, ordinary: np.ndarray) -> np.ndarray:
+    """No ordinary customer may expect more than a few percent of all spend.
+
+    In a small demo one lucky café could otherwise pass 10 % and pose as a key account; the
+    key accounts are the ones the demo plants on purpose.
+    """
+    value = value.copy()
+    for _ in range(3):
+        expected = count * value
+        cap = MAX_ORDINARY_SHARE * expected[ordinary].sum()
+        over = ordinary & (expected > cap)
+        value[over] = cap / count[over]
+    return value
 
 
 def _places(

@@ -26,7 +26,7 @@ from regulars.demo.dossier import (
 from regulars.demo.people import company_pool, person_pool
 from regulars.domain.names import name_key
 
-POOL_CAP = 40_000  # distinct full names per language; beyond it names repeat, as in life
+POOL_CAP = 25_000  # distinct full names per language; beyond it names repeat, as in life
 
 
 @dataclass

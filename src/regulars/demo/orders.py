@@ -15,12 +15,13 @@ import numpy as np
 from regulars.demo import catalog as C
 from regulars.demo.calendar import US_PER_DAY, US_PER_S, Calendar, draw_days
 from regulars.demo.customers import KEY, LAPSED, Customers
-from regulars.domain.orders import REVENUE, OrderStatus
+from regulars.domain.orders import MAIN_LINE, REVENUE, OrderStatus
 
 STATUSES = tuple(OrderStatus)
 _S = {s: i for i, s in enumerate(STATUSES)}
-_P, _CF, _PD, _PK, _SH, _DL = (_S[s] for s in ("placed", "confirmed", "paid", "packed", "shipped", "delivered"))  # fmt: skip
-_CX, _RT, _RF, _PRT, _PRF = (_S[s] for s in ("cancelled", "returned", "refunded", "partly_returned", "partly_refunded"))  # fmt: skip
+_P, _CF, _PD, _PK, _SH, _DL = (_S[s] for s in MAIN_LINE)
+_CX, _RT, _RF = _S[OrderStatus.CANCELLED], _S[OrderStatus.RETURNED], _S[OrderStatus.REFUNDED]
+_PRT, _PRF = _S[OrderStatus.PARTLY_RETURNED], _S[OrderStatus.PARTLY_REFUNDED]
 _DELIVERY = (_P, _CF, _PD, _PK, _SH, _DL)
 PATHS = (
     (_P, _PD, _DL),  # 0 till sale
@@ -177,7 +178,8 @@ def _stores(
     for d, shops_of in C.SHOPS.items():
         pick = rng.integers(0, len(shops_of), len(cust))
         shops = np.where(dept == d, first_shop[d] + pick, shops)
-    market = STORES.index(C.MARKETPLACES[0]) + rng.choice(len(C.MARKETPLACES), len(cust), p=[0.6, 0.25, 0.15])  # fmt: skip
+    market = rng.choice(len(C.MARKETPLACES), len(cust), p=[0.6, 0.25, 0.15])
+    market += STORES.index(C.MARKETPLACES[0])
     other = np.array(
         [0, STORES.index(C.WEB_STORE), 0, STORES.index(C.HOTLINE), STORES.index(C.WHOLESALE_DESK)]
     )[channel]

@@ -15,49 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from faker import Faker
 
+from regulars.demo import words as W
 from regulars.demo.catalog import LOCALES
 from regulars.domain.names import PersonName, fold, name_key
 
-# Faker's Vietnamese lists are short; these are common names, weighted like the population.
-_VI_FAMILY = (
-    ("Nguyễn", 31), ("Trần", 11), ("Lê", 9.5), ("Phạm", 7), ("Hoàng", 5), ("Huỳnh", 4),
-    ("Phan", 4), ("Vũ", 3.9), ("Võ", 3.5), ("Đặng", 2.1), ("Bùi", 2), ("Đỗ", 1.4), ("Hồ", 1.3),
-    ("Ngô", 1.3), ("Dương", 1), ("Lý", 0.5), ("Đinh", 0.5), ("Trịnh", 0.4), ("Lâm", 0.4),
-    ("Mai", 0.4), ("Trương", 0.4), ("Cao", 0.3), ("Hà", 0.3), ("Lương", 0.3), ("Đoàn", 0.3),
-    ("Tạ", 0.2), ("Tô", 0.2), ("Châu", 0.2), ("Quách", 0.1), ("Kiều", 0.1),
-)  # fmt: skip
-_VI_MALE = """An Bảo Bình Cường Duy Dũng Đạt Đức Hải Hiếu Hoàng Hùng Huy Khang Khánh Khoa Kiên Long
-    Lâm Minh Nam Nghĩa Nhân Phát Phong Phúc Quân Quang Sơn Tài Thái Thắng Thành Thịnh Toàn Trí
-    Trung Tuấn Tùng Việt Vinh Hưng Tú Trọng Hiển Lộc""".split()
-_VI_FEMALE = """Anh Châu Chi Diễm Dung Giang Hà Hân Hạnh Hằng Hiền Hoa Hồng Hương Huyền Lan Liên
-    Linh Loan Ly Mai My Nga Ngân Ngọc Nhung Như Oanh Phương Quyên Quỳnh Tâm Thảo Thơ Thu Thủy
-    Trang Trâm Trinh Tuyết Uyên Vân Vy Xuân Yến Duyên Ánh""".split()
-_VI_MIDDLE_M = "Văn Đức Minh Quang Hữu Thế Tấn Công Hoàng Gia Bảo Thanh Xuân Anh Trọng".split()
-_VI_MIDDLE_F = "Thị Ngọc Thu Thanh Kim Mai Bảo Phương Hoài Diệu Thùy Minh Khánh Bích".split()
-# Thai people mostly pick a short nickname for their e-mail address.
-_TH_NICK = """nong ploy beam bank mint fon nok toon pim gift ice boss golf tee arm bee jay earth
-    fern film gam kwan may nan oil pang praew tan view yui best nut top""".split()
-_EMAIL_DOMAINS = {
-    "vi": ("gmail.com", "gmail.com", "gmail.com", "yahoo.com.vn", "outlook.com"),
-    "th": ("gmail.com", "gmail.com", "hotmail.com", "hotmail.co.th", "yahoo.co.th"),
-    "es": ("gmail.com", "gmail.com", "hotmail.es", "yahoo.es", "telefonica.net"),
-    "fi": ("gmail.com", "outlook.com", "hotmail.fi", "luukku.com", "kolumbus.fi"),
-    "en": ("gmail.com", "gmail.com", "yahoo.com", "outlook.com", "icloud.com"),
-}
-_COMPANY_TLD = {"vi": ".vn", "th": ".co.th", "es": ".es", "fi": ".fi", "en": ".com"}
-_COMPANY_TYPES = {
-    "vi": ("Cà phê", "Nhà hàng", "Khách sạn", "Tiệm bánh", "Quán", "Trà sữa", "Văn phòng"),
-    "es": ("Cafetería", "Restaurante", "Hotel", "Panadería", "Bar", "Tostadores"),
-    "fi": ("Kahvila", "Ravintola", "Hotelli", "Leipomo", "Paahtimo", "Bistro"),
-    "en": ("Coffee Co.", "Bistro", "Café", "Bakery", "Hotel", "Roasters"),
-}
-_VI_CORES = """Hương Sen|Phố Cổ|Mây Trắng|Bến Thành|Hoa Mai|Gió Biển|Lúa Vàng|Nắng Mới|Đồi Thông|
-    Phù Sa|Sương Sớm|Hồ Tây|Cánh Diều|An Nhiên|Mộc|Góc Phố|Bình Minh|Hoàng Hôn|Trăng Khuyết|
-    Lá Xanh|Mặt Trời|Hải Đăng|Sông Hương|Cỏ May|Thảo Nguyên|Hạt Dẻ|Cây Me|Hoa Sữa""".split("|")
-# Thai companies write their web domain in Latin letters.
-_TH_ROMAN = """siam chao phraya sabai thong kaew rung charoen sri mai ngam suk chai wattana
-    pattana lanna isan krung thep nakhon samut chiang rai phuket kasem mongkol""".split()
-_VI_PLACES = ("", "", "", "Sài Gòn", "Hà Nội", "Đà Nẵng", "Huế", "Đà Lạt", "Hội An", "Cần Thơ")
 _ASCII = re.compile(r"[^a-z0-9]")
 
 
@@ -92,10 +53,10 @@ def _parts(lang: str, seed: int) -> tuple[list[str], list[str], list[str], np.nd
     female = _unique([fake.first_name_female() for _ in range(400)])
     family = _unique([fake.last_name() for _ in range(700)])
     if lang == "vi":
-        male = _unique(_VI_MALE + male)
-        female = _unique(_VI_FEMALE + female)
-        family = [f for f, _ in _VI_FAMILY]
-        weights = np.array([w for _, w in _VI_FAMILY], dtype=float)
+        male = _unique([*W.VI_MALE, *male])
+        female = _unique([*W.VI_FEMALE, *female])
+        family = [f for f, _ in W.VI_FAMILY]
+        weights = np.array([w for _, w in W.VI_FAMILY], dtype=float)
         return male, female, family, weights / weights.sum()
     return male, female, family, np.full(len(family), 1.0 / len(family))
 
@@ -117,7 +78,7 @@ def person_pool(lang: str, size: int, seed: int) -> PersonPool:
             fam: str | None = family[fi[k]]
             middle: str | None = None
             if lang == "vi" and extra[k] < 0.92:
-                mids = _VI_MIDDLE_F if fem[k] else _VI_MIDDLE_M
+                mids = W.VI_MIDDLE_F if fem[k] else W.VI_MIDDLE_M
                 middle = mids[gi[k] % len(mids)]
             elif lang == "es":
                 fam = f"{fam} {family[f2[k]]}"  # two family names
@@ -148,7 +109,7 @@ def person_pool(lang: str, size: int, seed: int) -> PersonPool:
 
 def _local(lang: str, given: str, family: str | None, k: int) -> str:
     if lang == "th":
-        return _TH_NICK[k % len(_TH_NICK)]
+        return W.TH_NICK[k % len(W.TH_NICK)]
     g = ascii_word(given.split(" ")[0]) or "user"
     f = ascii_word((family or "").split(" ")[0])
     style = k % 5
@@ -161,11 +122,13 @@ def person_emails(
     lang: str, locals_: np.ndarray, year: np.ndarray, rng: np.random.Generator
 ) -> list[str]:
     """Addresses like an.nguyen87@gmail.com; made unique later across the whole demo."""
-    domains = _EMAIL_DOMAINS[lang]
+    domains = W.EMAIL_DOMAINS[lang]
     dom = rng.integers(0, len(domains), len(locals_))
     style = rng.random(len(locals_))
     out = []
-    for loc, y, d, s in zip(locals_.tolist(), year.tolist(), dom.tolist(), style.tolist(), strict=True):
+    for loc, y, d, s in zip(
+        locals_.tolist(), year.tolist(), dom.tolist(), style.tolist(), strict=True
+    ):
         suffix = f"{y % 100:02d}" if s < 0.35 else (str(int(s * 1000) % 97) if s > 0.8 else "")
         out.append(f"{loc}{suffix}@{domains[d]}")
     return out
@@ -213,12 +176,12 @@ def company_pool(lang: str, size: int, seed: int) -> CompanyPool:
             legal = fake.company()
             display = _strip_legal(legal)
         else:
-            kind = _COMPANY_TYPES[lang][int(rng.integers(len(_COMPANY_TYPES[lang])))]
+            kind = W.COMPANY_TYPES[lang][int(rng.integers(len(W.COMPANY_TYPES[lang])))]
             core = family[int(rng.integers(len(family)))]
             if lang == "vi":
-                cores = _VI_CORES if r < 0.6 else (_VI_MALE + _VI_FEMALE)
+                cores = W.VI_CORES if r < 0.6 else (*W.VI_MALE, *W.VI_FEMALE)
                 core = cores[int(rng.integers(len(cores)))]
-                core = f"{core} {_VI_PLACES[int(rng.integers(len(_VI_PLACES)))]}".strip()
+                core = f"{core} {W.VI_PLACES[int(rng.integers(len(W.VI_PLACES)))]}".strip()
             elif r > 0.75:
                 core = cities[int(rng.integers(len(cities)))]
             display = f"{core} {kind}" if lang == "en" else f"{kind} {core}"
@@ -226,9 +189,9 @@ def company_pool(lang: str, size: int, seed: int) -> CompanyPool:
         if display not in seen:
             domain = ascii_word(display)[:40]
             if len(domain) < 4:
-                words = rng.choice(len(_TH_ROMAN), 2, replace=False)
-                domain = "".join(_TH_ROMAN[int(w)] for w in words)
-            seen[display] = (legal, domain + _COMPANY_TLD[lang])
+                words = rng.choice(len(W.TH_ROMAN), 2, replace=False)
+                domain = "".join(W.TH_ROMAN[int(w)] for w in words)
+            seen[display] = (legal, domain + W.COMPANY_TLD[lang])
     names = list(seen)
     return CompanyPool(
         display=np.array(names, dtype=object),

@@ -60,7 +60,9 @@ def _rows(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {k: v[order] for k, v in rows.items()}
 
 
-def _group(customer: np.ndarray, contact: np.ndarray | None, **cols: object) -> dict[str, np.ndarray]:
+def _group(
+    customer: np.ndarray, contact: np.ndarray | None, **cols: object
+) -> dict[str, np.ndarray]:
     n = len(customer)
     out = {
         "customer": customer,

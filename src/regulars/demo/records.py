@@ -68,9 +68,12 @@ def consent_rows(
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     n = c.n
-    source = np.where(c.company, "contract", np.where(till_first, "till", "web form")).astype(object)
+    source = np.where(c.company, "contract", np.where(till_first, "till", "web form")).astype(
+        object
+    )
     later = created_us + (rng.random(n) * (as_of_us - created_us)).astype(np.int64)
     mail, sms = reach.has_email, reach.has_mobile
+    call = sms | c.company
     u = rng.random(n)
     v = rng.random(n)
     parts: list[tuple[np.ndarray, str, str, bool, object, np.ndarray]] = [
@@ -82,7 +85,7 @@ def consent_rows(
         (mail & (v >= 0.92), "email", "marketing", False, source, created_us),
         (sms & (u < 0.25), "sms", "marketing", True, source, created_us),
         (sms & (u < 0.025), "sms", "marketing", False, "replied STOP", later),
-        ((sms | c.company) & (rng.random(n) < 0.03), "phone", "marketing", False, "do-not-call request", later),
+        (call & (rng.random(n) < 0.03), "phone", "marketing", False, "do-not-call", later),
         (c.company, "post", "service", True, source, created_us),
     ]
     customer, contact, channel, purpose, granted, src, at = [], [], [], [], [], [], []

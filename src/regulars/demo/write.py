@@ -11,13 +11,22 @@ from sqlalchemy import Engine
 from regulars.demo import catalog as C
 from regulars.demo.customers import KEY, LAPSED, PROSPECT, Customers
 from regulars.demo.dossier import KEY_ACCOUNTS
-from regulars.demo.identity import Contacts, name_everyone
+from regulars.demo.identity import Contacts, Names, name_everyone
 from regulars.demo.lines import PRICES, Lines
-from regulars.demo.load import Progress, write
+from regulars.demo.load import (
+    Progress,
+    checks_set_aside,
+    clear_tenant,
+    next_id,
+    table_of,
+    tenant_tables,
+    write,
+)
 from regulars.demo.orders import CHANNELS, STATUSES, STORES, history_texts, status_rows
-from regulars.demo.reach import reach_everyone
+from regulars.demo.reach import Reach, reach_everyone
 from regulars.demo.records import consent_rows, note_rows, tag_rows
 from regulars.demo.staff import assign_managers, make_staff, product_columns, staff_count
+from regulars.demo.summary import first_deal_dates
 from regulars.store.tables import (
     Address,
     Consent,
@@ -40,6 +49,11 @@ if TYPE_CHECKING:
 
 STATUS_NAMES = np.array([s.value for s in STATUSES] + [None], dtype=object)  # -1 -> None
 ORDER_CHUNK = 200_000
+# Tables that get many rows: their indexes (and foreign keys) are built once, after the load.
+_LOADED = (
+    *(Customer, Contact, Phone, Email, Address, CustomerTag, Note, Consent),
+    *(Order, OrderLine, OrderStatusChange),
+)
 
 
 def _ids(base: int, n: int) -> np.ndarray:
@@ -63,16 +77,43 @@ def write_all(
     contacts: Contacts,
     lines: Lines,
     totals: np.ndarray,
-    bases: dict[str, int],
+    clear: bool,
     streams: list[np.random.Generator],
     progress: Progress | None,
-) -> None:
-    c, o, cal = plan.customers, plan.orders, plan.cal
+) -> tuple[Names, Reach, int]:
+    """Clear an earlier demo, write every table; returns what the summary needs (the names,
+    the contact points, the first customer id)."""
+    c = plan.customers
     names, staff_names = name_everyone(c, contacts, staff_count(c), seed, streams[4])
     staff = make_staff(c, staff_names)
     manager = assign_managers(c, staff, streams[5])
     reach = reach_everyone(c, contacts, names, seed, streams[6])
-    rng = streams[7]
+    with checks_set_aside(engine, [table_of(t) for t in _LOADED], progress):
+        if clear:
+            clear_tenant(engine, tenant)
+        with engine.connect() as conn:
+            bases = {t.name: next_id(conn, t) for t in tenant_tables() if "id" in t.c}
+        _write_rows(engine, tenant, plan, contacts, lines, totals, bases, streams[7], progress,
+                    names, staff, manager, reach)  # fmt: skip
+    return names, reach, bases["customers"]
+
+
+def _write_rows(
+    engine: Engine,
+    tenant: int,
+    plan: Plan,
+    contacts: Contacts,
+    lines: Lines,
+    totals: np.ndarray,
+    bases: dict[str, int],
+    rng: np.random.Generator,
+    progress: Progress | None,
+    names: Any,
+    staff: Any,
+    manager: np.ndarray,
+    reach: Any,
+) -> None:
+    c, o, cal = plan.customers, plan.orders, plan.cal
     w = partial(write, engine, progress=progress)
     dep = _ids(bases["departments"], len(C.DEPARTMENTS))
     staff_ids = _ids(bases["staff_users"], staff.n)
@@ -82,9 +123,9 @@ def write_all(
     order_ids = _ids(bases["orders"], o.m)
     opened = int(cal.day_start_us[0]) - 90 * 86_400 * 1_000_000
 
-    w(Department.__table__, {"id": dep, "tenant_id": tenant, "name": list(C.DEPARTMENTS)})
+    w(table_of(Department), {"id": dep, "tenant_id": tenant, "name": list(C.DEPARTMENTS)})
     w(
-        StaffUser.__table__,
+        table_of(StaffUser),
         {
             "id": staff_ids,
             "tenant_id": tenant,
@@ -96,10 +137,10 @@ def write_all(
             "created_at": np.full(staff.n, opened, dtype=np.int64),
         },
     )
-    w(Product.__table__, {"id": products, "tenant_id": tenant, **product_columns()})
-    w(Customer.__table__, _customer_columns(c, plan, names, tenant, cid, staff_ids[manager], dep))
+    w(table_of(Product), {"id": products, "tenant_id": tenant, **product_columns()})
+    w(table_of(Customer), _customer_columns(c, plan, names, tenant, cid, staff_ids[manager], dep))
     w(
-        Contact.__table__,
+        table_of(Contact),
         {
             "id": contact_ids,
             "tenant_id": tenant,
@@ -119,7 +160,7 @@ def write_all(
     )
     for table, rows, value in ((Phone, reach.phones, "e164"), (Email, reach.emails, "address")):
         w(
-            table.__table__,
+            table_of(table),
             {
                 "id": _ids(bases[table.__tablename__], len(rows["customer"])),
                 "tenant_id": tenant,
@@ -132,7 +173,7 @@ def write_all(
         )
     a = reach.addresses
     w(
-        Address.__table__,
+        table_of(Address),
         {
             "id": _ids(bases["addresses"], len(a["customer"])),
             "tenant_id": tenant,
@@ -148,7 +189,7 @@ def write_all(
     gifts = np.bincount(o.customer[o.gift], minlength=c.n)
     tags = tag_rows(c, gifts, rng)
     w(
-        CustomerTag.__table__,
+        table_of(CustomerTag),
         {
             "customer_id": cid[tags["customer"]],
             "kind": tags["kind"],
@@ -158,7 +199,7 @@ def write_all(
     )
     notes = note_rows(c, contacts, contacts.display, plan.first_us, plan.last_us, manager, rng)
     w(
-        Note.__table__,
+        table_of(Note),
         {
             "id": _ids(bases["notes"], len(notes["customer"])),
             "tenant_id": tenant,
@@ -173,7 +214,7 @@ def write_all(
     till_first[first_order[0]] = o.channel[first_order[1]] == 0
     cons = consent_rows(c, contacts, reach, plan.created_us, till_first, cal.as_of_us, rng)
     w(
-        Consent.__table__,
+        table_of(Consent),
         {
             "id": _ids(bases["consents"], len(cons["customer"])),
             "tenant_id": tenant,
@@ -189,6 +230,12 @@ def write_all(
     _write_orders(w, o, c, lines, totals, tenant, cid, order_ids, products, bases, rng, progress)
 
 
+def _only(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = np.full(len(values), None, dtype=object)
+    out[mask] = values[mask]
+    return out
+
+
 def _customer_columns(
     c: Customers,
     plan: Plan,
@@ -200,9 +247,7 @@ def _customer_columns(
 ) -> dict[str, Any]:
     cal = plan.cal
     person = ~c.company
-    day = np.searchsorted(cal.day_start_us, plan.first_us, side="right") - 1
-    first_deal = np.datetime64(cal.start, "D") + day.astype("timedelta64[D]")
-    first_deal = np.where(c.n_orders > 0, first_deal, np.datetime64("NaT"))
+    first_deal = first_deal_dates(plan)
     region = np.array([C.COUNTRY_NAME[C.LANGS[li]] for li in c.lang], dtype=object)
     in_vn = c.city >= 0
     cities = np.array([name for name, _, _ in C.VN_CITIES], dtype=object)
@@ -218,7 +263,7 @@ def _customer_columns(
     income[c.company | (c.duplicate_of >= 0) | (np.arange(c.n) % 10 < 3)] = None
 
     def people_only(v: np.ndarray) -> np.ndarray:
-        return np.where(person, v, None)
+        return _only(person, v)
 
     return {
         "id": cid,
@@ -228,7 +273,7 @@ def _customer_columns(
         "family_name": people_only(names.family),
         "given_name": people_only(names.given),
         "middle_name": people_only(names.middle),
-        "legal_name": np.where(c.company, names.legal, None),
+        "legal_name": _only(c.company, names.legal),
         "name_key": names.key,
         "language": np.array(C.LANGS, dtype=object)[c.lang],
         "birthday": np.where(person, c.birthday, np.datetime64("NaT")),
@@ -261,7 +306,7 @@ def _write_orders(
     progress: Progress | None,
 ) -> None:
     w(
-        Order.__table__,
+        table_of(Order),
         {
             "id": order_ids,
             "tenant_id": tenant,
@@ -277,7 +322,7 @@ def _write_orders(
         },
     )
     w(
-        OrderLine.__table__,
+        table_of(OrderLine),
         {
             "id": _ids(bases["order_lines"], len(lines.order)),
             "tenant_id": tenant,
@@ -290,16 +335,17 @@ def _write_orders(
         },
     )
     total = int(o.reached.astype(np.int64).sum())
-    next_id, done = bases["order_status_changes"], 0
+    first, done = bases["order_status_changes"], 0
     for lo in range(0, o.m, ORDER_CHUNK):
         rows = status_rows(o, lo, min(o.m, lo + ORDER_CHUNK))
         k = len(rows["order"])
-        note, location = history_texts(rows["to"], rows["held"], c.lang[o.customer[rows["order"]]], rng)  # fmt: skip
+        lang = c.lang[o.customer[rows["order"]]]
+        note, location = history_texts(rows["to"], rows["held"], lang, rng)
         write(
             w.args[0],
-            OrderStatusChange.__table__,
+            table_of(OrderStatusChange),
             {
-                "id": _ids(next_id, k),
+                "id": _ids(first, k),
                 "tenant_id": tenant,
                 "order_id": order_ids[rows["order"]],
                 "from_status": STATUS_NAMES[rows["from"]],
@@ -313,5 +359,5 @@ def _write_orders(
             done_before=done,
             total=total,
         )
-        next_id += k
+        first += k
         done += k

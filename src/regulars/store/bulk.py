@@ -51,6 +51,7 @@ def insert_rows(
             cur.executemany(sql + marks, rows)
             return
         per = max(1, _SQLITE_MAX_VARIABLES // len(columns))
+        width = len(columns)
         batch: list[Any] = []
         n = 0
         for row in rows:
@@ -59,8 +60,14 @@ def insert_rows(
             if n == per:
                 cur.execute(sql + ", ".join([marks] * n), batch)
                 batch, n = [], 0
-        if n:
-            cur.execute(sql + ", ".join([marks] * n), batch)
+        # The rest in statements of a few fixed sizes: pysqlite caches every distinct statement
+        # it prepares, and one per leftover size would pile up megabytes of them.
+        start = 0
+        while n:
+            size = 1 << (n.bit_length() - 1)
+            cur.execute(sql + ", ".join([marks] * size), batch[start : start + size * width])
+            start += size * width
+            n -= size
     finally:
         cur.close()
 

@@ -1,4 +1,4 @@
-"""`regulars import customers`: validated customers into the store, one transaction per chunk.
+"""`regulars import customers`: validated customers into the store, a chunk at a time.
 
 A customer goes in with its phones, e-mails, address, tags and consents, or not at all.
 Managers are staff users named by e-mail or by name and created when unknown; departments are
@@ -28,12 +28,11 @@ from regulars.services.importing.reading import Source
 from regulars.services.importing.runner import (
     ImportResult,
     Job,
-    Native,
     Progress,
     Rejects,
     run_import,
 )
-from regulars.services.importing.sql import keys, lookup, one_of, table_of, update_rows
+from regulars.services.importing.sql import Native, keys, lookup, one_of, table_of, update_rows
 from regulars.services.importing.values import Dates, RowError
 from regulars.store.bulk import allocate_ids, insert_rows
 from regulars.store.tables import (
@@ -69,7 +68,9 @@ def import_customers(
 ) -> ImportResult:
     """Import a customers file (one row per customer); see docs/import.md for the columns."""
 
-    def chunks(source: Source, cmap: ColumnMap, dates: Dates) -> Iterator[CustomerChunk]:
+    def chunks(
+        source: Source, cmap: ColumnMap, dates: Dates, native: Native
+    ) -> Iterator[CustomerChunk]:
         rows = CustomerRows(cmap, dates, ctx.default_region, ctx.default_language)
         return rows.chunks(source.rows)
 
@@ -92,6 +93,8 @@ def import_customers(
 
 
 class CustomerWriter:
+    """Stores one chunk of parsed customers: new ones inserted, changed ones updated."""
+
     def __init__(
         self,
         conn: Connection,
@@ -270,12 +273,13 @@ class CustomerWriter:
         """The file's values replace the stored ones, for the columns the file has."""
         if not changed:
             return
-        names = [*changed[0][0].fields, "import_hash", "import_batch_id", "updated_at"]
+        fields = list(changed[0][0].fields)  # the same for every row: the file's columns
         now = self.native.moment(self.now)
         rows = [
-            (cid, *(self._native(k, v) for k, v in c.fields.items()), c.hash, self.batch, now)
+            (cid, *(self._native(k, c.fields[k]) for k in fields), c.hash, self.batch, now)
             for c, cid in changed
         ]
+        names = [*fields, "import_hash", "import_batch_id", "updated_at"]
         update_rows(self.conn, _customers, names, rows)
         pairs = [(cid, c) for c, cid in changed]
         self._clear_details(pairs)

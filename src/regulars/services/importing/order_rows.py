@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from hashlib import blake2b
 from typing import Any
 
@@ -19,14 +19,20 @@ from regulars.domain.money import minor_units, normalize_currency
 from regulars.domain.orders import OrderStatus, parse_status
 from regulars.services.importing.columns import ColumnMap
 from regulars.services.importing.reading import cell_text
-from regulars.services.importing.values import CellError, Dates, RowError
+from regulars.services.importing.sql import Native
+from regulars.services.importing.values import (
+    POW10,
+    CellError,
+    Dates,
+    RowError,
+    fast_minor,
+    minor_amount,
+    quantity,
+)
 
 CHUNK_LINES = 10_000
-MAX_QUANTITY = Decimal("99999999999.999")  # what NUMERIC(14, 3) holds
-_Q3 = Decimal("0.001")
 _ONE = Decimal(1)
 _MAX_WHOLE = 99_999_999_999
-_POW10 = [10**i for i in range(10)]
 DEFAULT_STATUS = OrderStatus.DELIVERED.value  # a past sale, when the file has no status column
 # Columns that describe the order, so every line of one order must say the same.
 ORDER_LEVEL = ("customer_external_id", "placed_at", "status", "currency", "store", "channel")
@@ -40,6 +46,7 @@ Line = tuple[str, str | None, str | None, int | Decimal, int, int, int | None]
 class ParsedOrder:
     external_id: str
     rows: list[tuple[int, list[Any]]]  # (line, raw values) for the rejects file
+    first_line: int
     errors: list[RowError] = field(default_factory=list)
     customer_ref: str = ""
     placed_at: datetime | None = None
@@ -51,10 +58,12 @@ class ParsedOrder:
     lines: list[Line] = field(default_factory=list)
     total_minor: int = 0
     hash: str = ""
-
-    @property
-    def first_line(self) -> int:
-        return self.rows[0][0]
+    # Prepared for the writer, which is the busier thread: values in the driver's form, the
+    # local day of the order, and line rows whose ids and product id the writer fills in.
+    placed_native: Any = None
+    since_native: Any = None
+    local_day: date | None = None
+    line_rows: list[list[Any]] = field(default_factory=list)
 
     def rejected_rows(self) -> Iterator[tuple[int, list[Any], list[RowError]]]:
         """Every row of a rejected order, each with its own errors or a pointer to them."""
@@ -77,15 +86,26 @@ class ParsedOrder:
 class Chunk:
     orders: list[ParsedOrder]
     last_line: int
+    # SKU -> (name, category, unit cost, cost currency), as first seen in the chunk
+    products: dict[str, tuple[str, str | None, int | None, str | None]]
 
 
 class OrderRows:
     """Turns the rows of an orders file into validated `ParsedOrder`s, a chunk at a time."""
 
     def __init__(
-        self, cmap: ColumnMap, dates: Dates, default_currency: str, *, typed_cells: bool = False
+        self,
+        cmap: ColumnMap,
+        dates: Dates,
+        default_currency: str,
+        native: Native,
+        *,
+        typed_cells: bool = False,
+        decimal_comma: bool = False,
     ) -> None:
         self.cmap = cmap
+        self.decimal_comma = decimal_comma
+        self.native = native
         self.typed_cells = typed_cells  # workbook rows: dates are datetime, not text
         self.dates = dates
         self.default_currency = default_currency
@@ -112,6 +132,7 @@ class OrderRows:
         """Group consecutive rows by order id; a chunk never splits an order."""
         i_id = self.i_id
         chunk: list[ParsedOrder] = []
+        products: dict[str, tuple[str, str | None, int | None, str | None]] = {}
         n = 0
         group: list[tuple[int, list[Any]]] = []
         gid: str | None = None
@@ -126,23 +147,37 @@ class OrderRows:
             oid = values[i_id].strip() if len(values) > i_id else ""
             if oid != gid or not oid:
                 if group:
-                    chunk.append(self.parse(gid or "", group))
+                    chunk.append(self._parsed(gid or "", group, products))
                     if n >= CHUNK_LINES:
-                        yield Chunk(chunk, group[-1][0])
-                        chunk, n = [], 0
+                        yield Chunk(chunk, group[-1][0], products)
+                        chunk, n, products = [], 0, {}
                 group = []
                 gid = oid
             group.append((line, values))
             n += 1
         if group:
-            chunk.append(self.parse(gid or "", group))
+            chunk.append(self._parsed(gid or "", group, products))
         if chunk:
-            yield Chunk(chunk, line)
+            yield Chunk(chunk, line, products)
+
+    def _parsed(
+        self,
+        oid: str,
+        rows: list[tuple[int, list[Any]]],
+        products: dict[str, tuple[str, str | None, int | None, str | None]],
+    ) -> ParsedOrder:
+        order = self.parse(oid, rows)
+        if not order.errors:
+            for sku, name, category, _q, _p, _t, cost in order.lines:
+                if sku not in products:
+                    currency = order.currency if cost is not None else None
+                    products[sku] = (name or sku, category, cost, currency)
+        return order
 
     # -- one order -------------------------------------------------------------------------
 
     def parse(self, oid: str, rows: list[tuple[int, list[Any]]]) -> ParsedOrder:
-        order = ParsedOrder(oid, rows)
+        order = ParsedOrder(oid, rows, rows[0][0])
         errors = order.errors
         width = self.cmap.width
         first_line, first = rows[0]
@@ -166,16 +201,60 @@ class OrderRows:
         # with an unknown currency, amounts are still checked as numbers (the order is refused)
         minor = self._minor(order.currency) if order.currency else 4
         lines = order.lines
-        line_of = self._line
-        for line, values in rows:
+        i_sku, i_qty, i_price = self.i_sku, self.i_qty, self.i_price
+        i_name, i_category = self.i_name, self.i_category
+        plain = self.i_cost < 0
+        scale = POW10[minor]
+        for line, v in rows:
+            # the common shape inline (whole quantity, plain price); anything else, _line
+            sku = v[i_sku].strip()
+            qty_text = v[i_qty].strip()
+            whole, dot, frac = v[i_price].strip().partition(".")
+            name = v[i_name].strip() or None if i_name >= 0 else None
+            category = v[i_category].strip() or None if i_category >= 0 else None
+            if (
+                plain
+                and sku
+                and len(sku) <= 100
+                and qty_text.isdecimal()
+                and 0 < (qty := int(qty_text)) <= _MAX_WHOLE
+                and len(frac) <= minor
+                and whole.isdecimal()
+                and (frac.isdecimal() or not frac)
+                and (name is None or len(name) <= 300)
+                and (category is None or len(category) <= 150)
+            ):
+                price = int(whole + frac) * POW10[minor - len(frac)] if dot else int(whole) * scale
+                lines.append((sku, name, category, qty, price, qty * price, None))
+                continue
             try:
-                lines.append(line_of(values, minor))
+                lines.append(self._line(v, minor))
             except CellError as e:
                 errors.append(RowError(line, e.column, e.reason))
         if not errors:
             order.total_minor = sum(ln[5] for ln in lines)
             order.hash = self._hash(order)
+            self._prepare(order)
         return order
+
+    def _prepare(self, order: ParsedOrder) -> None:
+        """Values in the driver's form, and line rows for the writer to complete."""
+        order.placed_native = self.native.moment(order.placed_at)
+        order.since_native = (
+            self.native.moment(order.status_changed_at)
+            if order.status_changed_at
+            else order.placed_native
+        )
+        if self.native.sqlite:
+            order.line_rows = [
+                [None, None, None, no, ln[0], float(ln[3]), ln[4], ln[5]]
+                for no, ln in enumerate(order.lines, 1)
+            ]
+        else:
+            order.line_rows = [
+                [None, None, None, no, ln[0], ln[3], ln[4], ln[5]]
+                for no, ln in enumerate(order.lines, 1)
+            ]
 
     def _order_level(self, order: ParsedOrder, line: int, values: list[Any]) -> None:
         errors = order.errors
@@ -186,7 +265,9 @@ class OrderRows:
             errors.append(RowError(line, "customer_external_id", "is longer than 100 characters"))
         order.customer_ref = ref
         try:
-            order.placed_at = self.dates.moment(values[self.i_placed], "placed_at")
+            order.placed_at, order.local_day = self.dates.moment_and_day(
+                values[self.i_placed], "placed_at"
+            )
         except CellError as e:
             errors.append(RowError(line, e.column, e.reason))
         if self.i_status >= 0:
@@ -261,25 +342,34 @@ class OrderRows:
             category = v[self.i_category].strip() or None
             if category is not None and len(category) > 150:
                 raise CellError("category", "is longer than 150 characters")
-        text = v[self.i_qty].strip()
+        point = self._point
+        text = point(v[self.i_qty].strip())
         qty: int | Decimal
         if text.isdecimal() and 0 < (qty := int(text)) <= _MAX_WHOLE:
             pass
         else:
-            qty = _quantity(text)
-        price = _fast_minor(v[self.i_price].strip(), minor)
+            qty = quantity(text)
+        text = point(v[self.i_price].strip())
+        price = fast_minor(text, minor)
         if price is None:
-            price = _minor_amount(v[self.i_price], "unit_price", minor)
+            price = minor_amount(text, "unit_price", minor)
         if isinstance(qty, int):
             total = qty * price
         else:
             total = int((qty * price).quantize(_ONE, rounding=ROUND_HALF_UP))
         cost = None
-        if self.i_cost >= 0 and (text := v[self.i_cost].strip()):
-            cost = _fast_minor(text, minor)
+        if self.i_cost >= 0 and (text := point(v[self.i_cost].strip())):
+            cost = fast_minor(text, minor)
             if cost is None:
-                cost = _minor_amount(text, "unit_cost", minor)
+                cost = minor_amount(text, "unit_cost", minor)
         return (sku, name, category, qty, price, total, cost)
+
+    def _point(self, text: str) -> str:
+        """'2,50' -> '2.50' in a semicolon-separated file: the spreadsheets of countries that
+        write decimal commas (es, fi, vi…) separate columns with semicolons for that reason."""
+        if self.decimal_comma and text.count(",") == 1 and "." not in text:
+            return text.replace(",", ".")
+        return text
 
     def _currency(self, raw: Any) -> tuple[str, int] | str:
         """(code, minor units), or the reason it is refused as text."""
@@ -314,68 +404,19 @@ class OrderRows:
 
     @staticmethod
     def _hash(o: ParsedOrder) -> str:
-        """What the order says, so a re-import can tell 'unchanged' without comparing fields."""
+        """What the order says, so a re-import can tell 'unchanged' without comparing fields.
+
+        Built from parsed values, so '2.000' and '2', 'USD' and 'usd' hash the same.
+        """
         assert o.placed_at is not None
-        parts = [
+        key = (
             o.customer_ref,
-            o.placed_at.isoformat(),
+            o.placed_at.timestamp(),
             o.status,
             o.currency,
-            o.store or "",
-            o.channel or "",
-            o.status_changed_at.isoformat() if o.status_changed_at else "",
-        ]
-        for sku, _name, _cat, qty, price, _total, cost in o.lines:
-            q = qty if type(qty) is int else qty.normalize()  # type: ignore[union-attr]
-            parts.append(f"{sku}\x1e{q}\x1e{price}\x1e{'' if cost is None else cost}")
-        return blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
-
-
-def _quantity(text: str) -> int | Decimal:
-    qty = _decimal(text, "quantity")
-    if qty <= 0:
-        raise CellError("quantity", f"{qty} must be more than 0 (returns are a status)")
-    if qty > MAX_QUANTITY:
-        raise CellError("quantity", f"{qty} is too large")
-    if qty != qty.quantize(_Q3):
-        raise CellError("quantity", f"{qty} has more than 3 decimals")
-    return int(qty) if qty == qty.to_integral_value() else qty
-
-
-def _fast_minor(text: str, minor: int) -> int | None:
-    """'12', '12.5', '12.50' -> minor units without Decimal; None means: take the slow path."""
-    if text.isdecimal():
-        return int(text) * _POW10[minor]
-    dot = text.find(".")
-    if dot > 0:
-        whole, frac = text[:dot], text[dot + 1 :]
-        if len(frac) <= minor and whole.isdecimal() and (frac.isdecimal() or not frac):
-            return int(whole) * _POW10[minor] + (
-                int(frac) * _POW10[minor - len(frac)] if frac else 0
-            )
-    return None
-
-
-def _decimal(raw: Any, column: str) -> Decimal:
-    text = raw.strip() if isinstance(raw, str) else str(raw)
-    if not text:
-        raise CellError(column, "is required")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise CellError(column, f"{text!r} is not a number") from None
-    if not value.is_finite():
-        raise CellError(column, f"{text!r} is not a number")
-    return value
-
-
-def _minor_amount(raw: Any, column: str, minor: int) -> int:
-    """An amount in minor units; more decimals than the currency has is refused, not rounded."""
-    value = _decimal(raw, column)
-    if value < 0:
-        raise CellError(column, f"{value} must not be negative")
-    scaled = value.scaleb(minor)
-    as_int = int(scaled)
-    if as_int != scaled:
-        raise CellError(column, f"{value} has more decimals than the currency allows ({minor})")
-    return as_int
+            o.store,
+            o.channel,
+            o.status_changed_at.timestamp() if o.status_changed_at else None,
+            o.lines,
+        )
+        return blake2b(repr(key).encode(), digest_size=16).hexdigest()

@@ -50,6 +50,7 @@ class Source:
     delimiter: str = ","
     bom: bool = False
     closers: list[Callable[[], None]] = field(default_factory=list)
+    typed: bool = False  # a workbook: date cells come as datetime, not text
 
     def close(self) -> None:
         for close in self.closers:
@@ -185,7 +186,7 @@ def _open_xlsx(path: Path) -> Source:
     except BaseException:
         wb.close()
         raise
-    return Source(path, header, _xlsx_rows(rows), total, closers=[wb.close])
+    return Source(path, header, _xlsx_rows(rows), total, closers=[wb.close], typed=True)
 
 
 def _xlsx_rows(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int, list[Any]]]:

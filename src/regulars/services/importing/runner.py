@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gc
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
@@ -22,11 +23,13 @@ from sqlalchemy import Connection, Engine, insert, update
 
 from regulars.services.importing.columns import CUSTOMERS, ORDERS, ColumnMap, Spec, map_header
 from regulars.services.importing.reading import Source, cell_text, open_source
-from regulars.services.importing.sql import table_of
+from regulars.services.importing.sql import Native, table_of
 from regulars.services.importing.values import Dates, RowError
-from regulars.store.bulk import native_datetime
 from regulars.store.tables import ImportBatch
 
+# A transaction spans a few chunks: fewer commits rewrite fewer index pages. Every record is
+# still written whole or not at all; an interrupted import is completed by running it again.
+COMMIT_LINES = 50_000
 MAX_ERRORS = 1000  # kept in the result (and printed); the rejects file has every rejected row
 Progress = Callable[[int, int | None], None]  # (lines done, lines in total if known)
 T = TypeVar("T")
@@ -142,7 +145,7 @@ def finish_batch(conn: Connection, batch_id: int, result: ImportResult) -> None:
 
 
 def chunk_transaction(conn: Connection, dry_run: bool) -> AbstractContextManager[Any]:
-    """Each chunk commits on its own; a dry run keeps one transaction and rolls it back."""
+    """A transaction of its own, or, in a dry run, part of the one that is rolled back."""
     return nullcontext() if dry_run else conn.begin()
 
 
@@ -200,24 +203,6 @@ class Prefetch(Generic[T]):
         self._thread.join()
 
 
-class Native:
-    """Values in the form the driver stores directly (bulk writes skip SQLAlchemy's types)."""
-
-    def __init__(self, dialect: str) -> None:
-        self.sqlite = dialect == "sqlite"
-
-    def moment(self, dt: datetime | None) -> Any:
-        if dt is None or not self.sqlite:
-            return dt
-        return native_datetime("sqlite", dt)
-
-    def day(self, d: Any) -> Any:
-        return d.isoformat() if (self.sqlite and d is not None) else d
-
-    def flag(self, b: bool) -> Any:
-        return int(b) if self.sqlite else b
-
-
 class ChunkWriter(Protocol[C_contra]):
     def write(self, chunk: C_contra) -> None: ...
 
@@ -227,7 +212,7 @@ class Job(Generic[C]):
     """One kind of import: how to cut a file into validated chunks, and how to store a chunk."""
 
     spec: Spec
-    chunks: Callable[[Source, ColumnMap, Dates], Iterator[C]]
+    chunks: Callable[[Source, ColumnMap, Dates, Native], Iterator[C]]
     last_line: Callable[[C], int]
     writer: Callable[[Connection, int, Rejects, ImportResult, Dates], ChunkWriter[C]]
 
@@ -255,8 +240,8 @@ def run_import(
         dates = Dates(date_format, timezone)
         rejects = Rejects(source, result)
         stack.callback(rejects.close)
-        stack.enter_context(_few_collections())
-        chunks = Prefetch(job.chunks(source, cmap, dates))
+        stack.enter_context(_bulk_python())
+        chunks = Prefetch(job.chunks(source, cmap, dates, Native(engine.dialect.name)))
         stack.callback(chunks.close)
         conn = stack.enter_context(engine.connect())
         stack.enter_context(_bulk_session(conn))
@@ -264,12 +249,21 @@ def run_import(
         with chunk_transaction(conn, dry_run):
             batch_id = start_batch(conn, tenant_id, job.spec.kind, path)
             writer = job.writer(conn, batch_id, rejects, result, dates)
+        tx: Any = None
+        tx_from = 0
         for chunk in chunks:
-            with chunk_transaction(conn, dry_run):
-                writer.write(chunk)
+            if tx is None and not dry_run:
+                tx = conn.begin()
+            writer.write(chunk)
             rejects.flush()
+            done = job.last_line(chunk)
+            if tx is not None and done - tx_from >= COMMIT_LINES:
+                tx.commit()
+                tx, tx_from = None, done
             if progress:
-                progress(job.last_line(chunk), source.total_lines)
+                progress(done, source.total_lines)
+        if tx is not None:
+            tx.commit()
         with chunk_transaction(conn, dry_run):
             finish_batch(conn, batch_id, result)
         if outer is not None:
@@ -279,12 +273,12 @@ def run_import(
 
 @contextmanager
 def _bulk_session(conn: Connection) -> Iterator[None]:
-    """SQLite: a 64 MB page cache (the default 2 MB thrashes on random index inserts) and a
+    """SQLite: a 16 MB page cache (the default 2 MB thrashes on random index inserts) and a
     write-ahead log that is folded back into the database every ~64 MB, not every commit."""
     if conn.dialect.name != "sqlite":
         yield
         return
-    pragmas = {"cache_size": -65536, "wal_autocheckpoint": 16384}
+    pragmas = {"cache_size": -16384, "wal_autocheckpoint": 16384}
     before = {k: int(conn.exec_driver_sql(f"PRAGMA {k}").scalar() or v) for k, v in pragmas.items()}
     for k, v in pragmas.items():
         conn.exec_driver_sql(f"PRAGMA {k} = {v}")
@@ -299,15 +293,20 @@ def _bulk_session(conn: Connection) -> Iterator[None]:
 
 
 @contextmanager
-def _few_collections() -> Iterator[None]:
+def _bulk_python() -> Iterator[None]:
     """Bulk parsing makes millions of short-lived, acyclic objects: the cyclic garbage collector
     would rescan the whole heap over and over for nothing (it costs ~40 % of the time)."""
     before = gc.get_threshold()
+    interval = sys.getswitchinterval()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+    # The writer gives up the GIL for every statement the database runs; taking it back from
+    # the busy reader thread must not cost the default 5 ms each time.
+    sys.setswitchinterval(0.0005)
     try:
         yield
     finally:
+        sys.setswitchinterval(interval)
         gc.set_threshold(*before)
         gc.unfreeze()
 

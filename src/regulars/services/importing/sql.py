@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, Column, Connection, Table, any_, bindparam, func, select, text
 from sqlalchemy.sql.elements import ColumnElement
+
+from regulars.store.bulk import native_datetime
 
 
 def is_sqlite(conn: Connection) -> bool:
@@ -116,3 +119,23 @@ def table_of(model: Any) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+class Native:
+    """Values in the form the driver stores directly (bulk writes skip SQLAlchemy's types)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.sqlite = dialect == "sqlite"
+
+    def moment(self, dt: datetime | None) -> Any:
+        if dt is None or not self.sqlite:
+            return dt
+        if dt.tzinfo is UTC:  # the usual case here: skip the conversion
+            return dt.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return native_datetime("sqlite", dt)
+
+    def day(self, d: Any) -> Any:
+        return d.isoformat() if (self.sqlite and d is not None) else d
+
+    def flag(self, b: bool) -> Any:
+        return int(b) if self.sqlite else b

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
 CLOCK_SLACK = timedelta(days=1)  # a till a little ahead of the server is not "the future"
 _TRUE = frozenset({"yes", "y", "true", "t", "1", "granted", "x"})
 _FALSE = frozenset({"no", "n", "false", "f", "0", "refused", "withdrawn"})
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class Dates:
         self.tz = ZoneInfo(timezone)
         self.now = datetime.now(UTC)
         self.today = self.now.astimezone(self.tz).date()
-        self._moments: dict[str, datetime] = {}
+        self._moments: dict[Any, tuple[datetime, date]] = {}
 
     def _expected(self) -> str:
         if self.format:
@@ -106,40 +107,97 @@ class Dates:
 
     def moment(self, value: Any, column: str) -> datetime:
         """A point in time (when an order was placed), as aware UTC; the future is refused."""
-        if isinstance(value, datetime):
-            return self._utc(value, column)
+        return self.moment_and_day(value, column)[0]
+
+    def moment_and_day(self, value: Any, column: str) -> tuple[datetime, date]:
+        """The moment as aware UTC, and its date on the business's calendar."""
         cached = self._moments.get(value)
         if cached is not None:
             return cached
-        t = value.strip()
-        if not t:
-            raise CellError(column, "is required")
-        try:
-            when = datetime.strptime(t, self.format) if self.format else datetime.fromisoformat(t)
-        except ValueError:
-            if self.format:
-                reason = f"{t!r} does not match the date format {self.format!r}"
-            else:
-                reason = (
-                    f"{t!r} is not an ISO 8601 date or time (e.g. 2024-05-01 14:30; "
-                    "another layout needs --date-format)"
+        if isinstance(value, datetime):
+            when = value
+        else:
+            t = value.strip()
+            if not t:
+                raise CellError(column, "is required")
+            try:
+                when = (
+                    datetime.strptime(t, self.format) if self.format else datetime.fromisoformat(t)
                 )
-            raise CellError(column, reason) from None
-        result = self._utc(when, column)
+            except ValueError:
+                if self.format:
+                    reason = f"{t!r} does not match the date format {self.format!r}"
+                else:
+                    reason = (
+                        f"{t!r} is not an ISO 8601 date or time (e.g. 2024-05-01 14:30; "
+                        "another layout needs --date-format)"
+                    )
+                raise CellError(column, reason) from None
+        if when.tzinfo is None:
+            day = when.date()
+            when = when.replace(tzinfo=self.tz)
+        else:
+            day = when.astimezone(self.tz).date()
+        utc = when if when.tzinfo is UTC else when.astimezone(UTC)
+        if utc > self.now + CLOCK_SLACK:
+            raise CellError(column, f"{utc.isoformat()} is in the future")
+        if utc.year < 1900:
+            raise CellError(column, f"{utc.isoformat()} is too far in the past")
         if len(self._moments) >= _CACHE_LIMIT:
             self._moments.clear()
-        self._moments[value] = result
-        return result
+        self._moments[value] = (utc, day)
+        return utc, day
 
-    def _utc(self, when: datetime, column: str) -> datetime:
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=self.tz)
-        when = when.astimezone(UTC)
-        if when > self.now + CLOCK_SLACK:
-            raise CellError(column, f"{when.isoformat()} is in the future")
-        if when.year < 1900:
-            raise CellError(column, f"{when.isoformat()} is too far in the past")
-        return when
 
-    def local_date(self, when: datetime) -> date:
-        return when.astimezone(self.tz).date()
+# -- numbers -------------------------------------------------------------------------------
+
+MAX_QUANTITY = Decimal("99999999999.999")  # what NUMERIC(14, 3) holds
+_Q3 = Decimal("0.001")
+POW10 = [10**i for i in range(10)]
+
+
+def quantity(text: str) -> int | Decimal:
+    """More than 0 with at most 3 decimals (kg, m); whole ones come back as int."""
+    qty = decimal_value(text, "quantity")
+    if qty <= 0:
+        raise CellError("quantity", f"{qty} must be more than 0 (returns are a status)")
+    if qty > MAX_QUANTITY:
+        raise CellError("quantity", f"{qty} is too large")
+    if qty != qty.quantize(_Q3):
+        raise CellError("quantity", f"{qty} has more than 3 decimals")
+    return int(qty) if qty == qty.to_integral_value() else qty.normalize()
+
+
+def fast_minor(text: str, minor: int) -> int | None:
+    """'12', '12.5', '12.50' -> minor units without Decimal; None means: take the slow path."""
+    if text.isdecimal():
+        return int(text) * POW10[minor]
+    whole, dot, frac = text.partition(".")
+    if dot and len(frac) <= minor and whole.isdecimal() and (frac.isdecimal() or not frac):
+        return int(whole + frac) * POW10[minor - len(frac)]
+    return None
+
+
+def decimal_value(raw: Any, column: str) -> Decimal:
+    text = raw.strip() if isinstance(raw, str) else str(raw)
+    if not text:
+        raise CellError(column, "is required")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise CellError(column, f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise CellError(column, f"{text!r} is not a number")
+    return value
+
+
+def minor_amount(raw: Any, column: str, minor: int) -> int:
+    """An amount in minor units; more decimals than the currency has is refused, not rounded."""
+    value = decimal_value(raw, column)
+    if value < 0:
+        raise CellError(column, f"{value} must not be negative")
+    scaled = value.scaleb(minor)
+    as_int = int(scaled)
+    if as_int != scaled:
+        raise CellError(column, f"{value} has more decimals than the currency allows ({minor})")
+    return as_int
