@@ -116,3 +116,11 @@ def test_a_bad_date_is_a_one_line_error(tmp_path: Path) -> None:
     assert res.returncode == 1
     assert res.stderr.strip().startswith("error:") and "YYYY-MM-DD" in res.stderr
     assert res.stdout == ""
+
+
+def test_too_few_customers_is_a_usage_error(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    res = run_cli("demo", "--customers", "10", db_url=_url(db))
+    assert res.returncode == 2
+    assert "--customers" in res.stderr
+    assert not db.exists()

@@ -76,7 +76,7 @@ class Orders:
     store: np.ndarray  # index into STORES
     path: np.ndarray
     reached: np.ndarray  # how many stages of the path happened before now
-    offset_us: np.ndarray  # (m, MAX_STEPS) time of each stage after placing
+    offset_s: np.ndarray  # (m, MAX_STEPS) seconds from placing to each stage (int32)
     value: np.ndarray  # the basket's target value, VND
     n_lines: np.ndarray
     gift: np.ndarray  # bool: bought in a gift season
@@ -92,7 +92,8 @@ class Orders:
 
     @property
     def changed_us(self) -> np.ndarray:
-        return self.placed_us + self.offset_us[np.arange(self.m), self.reached - 1]
+        last = self.offset_s[np.arange(self.m), self.reached - 1].astype(np.int64)
+        return self.placed_us + last * US_PER_S
 
     @property
     def revenue(self) -> np.ndarray:
@@ -146,7 +147,7 @@ def plan_orders(c: Customers, cal: Calendar, rng: np.random.Generator) -> Orders
         store=_stores(c, cust, channel, rng),
         path=path.astype(np.int8),
         reached=_PATH_LEN[path].astype(np.int8),
-        offset_us=_offsets(path, channel == 0, rng),
+        offset_s=_offsets(path, channel == 0, rng),
         value=value,
         n_lines=n_lines.astype(np.int16),
         gift=gift,
@@ -200,9 +201,9 @@ def _time_of_day(channel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _offsets(path: np.ndarray, till: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Cumulative time of each stage after placing (µs); stage 0 is placing itself."""
+    """Cumulative seconds from placing to each stage; stage 0 is placing itself."""
     m = len(path)
-    out = np.zeros((m, MAX_STEPS), dtype=np.int64)
+    out = np.zeros((m, MAX_STEPS), dtype=np.int32)
     lo_d = np.zeros(len(STATUSES), dtype=np.int64)
     hi_d = np.zeros(len(STATUSES), dtype=np.int64)
     lo_t, hi_t = lo_d.copy(), hi_d.copy()
@@ -214,13 +215,13 @@ def _offsets(path: np.ndarray, till: np.ndarray, rng: np.random.Generator) -> np
         lo = np.where(till, lo_t[to], lo_d[to])
         hi = np.where(till, hi_t[to], hi_d[to])
         delay = lo + (rng.random(m) * (hi - lo)).astype(np.int64)
-        out[:, j] = out[:, j - 1] + delay * US_PER_S
+        out[:, j] = out[:, j - 1] + delay
     return out
 
 
 def _cut_at_now(o: Orders, as_of_us: int) -> None:
     """Stages that would come after now have not happened: recent orders are in flight."""
-    happened = (o.placed_us[:, None] + o.offset_us) <= as_of_us
+    happened = o.offset_s <= ((as_of_us - o.placed_us) // US_PER_S)[:, None]
     happened &= np.arange(MAX_STEPS)[None, :] < _PATH_LEN[o.path][:, None]
     o.reached = np.maximum(happened.sum(axis=1), 1).astype(np.int8)
 
@@ -243,7 +244,7 @@ def _plant_follow_ups(
     back = picked[2 * k : 2 * k + 2]
     back = back[(age[back] >= 30)]
     o.path[back] = RETURNED
-    o.offset_us[back] = _offsets(o.path[back], np.zeros(len(back), dtype=bool), rng)
+    o.offset_s[back] = _offsets(o.path[back], np.zeros(len(back), dtype=bool), rng)
     o.reached[back] = 7  # returned, the refund still owed
 
 
@@ -255,7 +256,7 @@ def status_rows(o: Orders, lo: int, hi: int) -> dict[str, np.ndarray]:
     path = o.path[idx]
     to = _PATH[path, step]
     frm = np.where(step > 0, _PATH[path, np.maximum(step - 1, 0)], -1)
-    at = o.placed_us[idx] + o.offset_us[idx, step]
+    at = o.placed_us[idx] + o.offset_s[idx, step].astype(np.int64) * US_PER_S
     return {"order": idx, "from": frm, "to": to, "at": at, "held": o.held[idx]}
 
 

@@ -22,10 +22,10 @@ from regulars.demo.load import (
     tenant_tables,
     write,
 )
-from regulars.demo.orders import CHANNELS, STATUSES, STORES, history_texts, status_rows
+from regulars.demo.orders import CHANNELS, STATUSES, STORES, Orders, history_texts, status_rows
 from regulars.demo.reach import Reach, reach_everyone
 from regulars.demo.records import consent_rows, note_rows, tag_rows
-from regulars.demo.staff import assign_managers, make_staff, product_columns, staff_count
+from regulars.demo.staff import Staff, assign_managers, make_staff, product_columns, staff_count
 from regulars.demo.summary import first_deal_dates
 from regulars.store.tables import (
     Address,
@@ -108,10 +108,10 @@ def _write_rows(
     bases: dict[str, int],
     rng: np.random.Generator,
     progress: Progress | None,
-    names: Any,
-    staff: Any,
+    names: Names,
+    staff: Staff,
     manager: np.ndarray,
-    reach: Any,
+    reach: Reach,
 ) -> None:
     c, o, cal = plan.customers, plan.orders, plan.cal
     w = partial(write, engine, progress=progress)
@@ -227,7 +227,9 @@ def _write_rows(
             "recorded_at": cons["at"],
         },
     )
-    _write_orders(w, o, c, lines, totals, tenant, cid, order_ids, products, bases, rng, progress)
+    _write_orders(
+        engine, o, c, lines, totals, tenant, cid, order_ids, products, bases, rng, progress
+    )
 
 
 def _only(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -239,7 +241,7 @@ def _only(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
 def _customer_columns(
     c: Customers,
     plan: Plan,
-    names: Any,
+    names: Names,
     tenant: int,
     cid: np.ndarray,
     manager_ids: np.ndarray,
@@ -292,8 +294,8 @@ def _customer_columns(
 
 
 def _write_orders(
-    w: Any,
-    o: Any,
+    engine: Engine,
+    o: Orders,
     c: Customers,
     lines: Lines,
     totals: np.ndarray,
@@ -305,6 +307,7 @@ def _write_orders(
     rng: np.random.Generator,
     progress: Progress | None,
 ) -> None:
+    w = partial(write, engine, progress=progress)
     w(
         table_of(Order),
         {
@@ -342,7 +345,7 @@ def _write_orders(
         lang = c.lang[o.customer[rows["order"]]]
         note, location = history_texts(rows["to"], rows["held"], lang, rng)
         write(
-            w.args[0],
+            engine,
             table_of(OrderStatusChange),
             {
                 "id": _ids(first, k),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import chain, islice
 from typing import Any
 
 from sqlalchemy import Connection, Table, text
@@ -52,22 +53,23 @@ def insert_rows(
             return
         per = max(1, _SQLITE_MAX_VARIABLES // len(columns))
         width = len(columns)
-        batch: list[Any] = []
-        n = 0
-        for row in rows:
-            batch.extend(row)
-            n += 1
+        full = sql + ", ".join([marks] * per)
+        remaining = iter(rows)
+        while True:
+            batch = list(chain.from_iterable(islice(remaining, per)))
+            n = len(batch) // width
             if n == per:
-                cur.execute(sql + ", ".join([marks] * n), batch)
-                batch, n = [], 0
-        # The rest in statements of a few fixed sizes: pysqlite caches every distinct statement
-        # it prepares, and one per leftover size would pile up megabytes of them.
-        start = 0
-        while n:
-            size = 1 << (n.bit_length() - 1)
-            cur.execute(sql + ", ".join([marks] * size), batch[start : start + size * width])
-            start += size * width
-            n -= size
+                cur.execute(full, batch)
+                continue
+            # The rest in statements of a few fixed sizes: pysqlite caches every statement it
+            # prepares, and one per leftover size would pile up megabytes of them.
+            start = 0
+            while n:
+                size = 1 << (n.bit_length() - 1)
+                cur.execute(sql + ", ".join([marks] * size), batch[start : start + size * width])
+                start += size * width
+                n -= size
+            break
     finally:
         cur.close()
 

@@ -205,6 +205,7 @@ class OrderRows:
         i_name, i_category = self.i_name, self.i_category
         plain = self.i_cost < 0
         scale = POW10[minor]
+        total = 0
         for line, v in rows:
             # the common shape inline (whole quantity, plain price); anything else, _line
             sku = v[i_sku].strip()
@@ -225,14 +226,18 @@ class OrderRows:
                 and (category is None or len(category) <= 150)
             ):
                 price = int(whole + frac) * POW10[minor - len(frac)] if dot else int(whole) * scale
+                total += qty * price
                 lines.append((sku, name, category, qty, price, qty * price, None))
                 continue
             try:
-                lines.append(self._line(v, minor))
+                parsed = self._line(v, minor)
             except CellError as e:
                 errors.append(RowError(line, e.column, e.reason))
+                continue
+            total += parsed[5]
+            lines.append(parsed)
         if not errors:
-            order.total_minor = sum(ln[5] for ln in lines)
+            order.total_minor = total
             order.hash = self._hash(order)
             self._prepare(order)
         return order

@@ -7,7 +7,7 @@ then rejected with that reason instead of being stored half-right.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ CLOCK_SLACK = timedelta(days=1)  # a till a little ahead of the server is not "t
 _TRUE = frozenset({"yes", "y", "true", "t", "1", "granted", "x"})
 _FALSE = frozenset({"no", "n", "false", "f", "0", "refused", "withdrawn"})
 _CACHE_LIMIT = 20_000
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu", "Universal"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,9 @@ class Dates:
 
     def __init__(self, date_format: str | None, timezone: str) -> None:
         self.format = date_format
-        self.tz = ZoneInfo(timezone)
+        zone = ZoneInfo(timezone)
+        # datetime's own UTC lets the common case skip a time-zone conversion
+        self.tz: tzinfo = UTC if zone.key in _UTC_NAMES else zone
         self.now = datetime.now(UTC)
         self.today = self.now.astimezone(self.tz).date()
         self._moments: dict[Any, tuple[datetime, date]] = {}
