@@ -410,29 +410,34 @@ def main() -> None:
         print(f"generating {n:,} order lines and {n_customers:,} customers …")
         customers, orders = generate(folder, n)
 
-        print("SQLite …")
+        # Our imports first, each in a fresh child process: the references below load whole
+        # tables into this process, and a child forked from a big parent would report the
+        # parent's memory as its own peak.
+        print("our import into SQLite …")
         url = f"sqlite:///{folder / 'ours.db'}"
         c = ours_with_rss("customers", customers, url)
         o = ours_with_rss("orders", orders, url)
         assert o["imported"] == n, o
-        ref = sqlite_executemany(orders, folder)
-        rate = n / o["seconds"]
-        results.append(("SQLite", rate, ref, SQLITE_REF, o["rss_mb"]))
-        store = sqlite_store_tables(folder / "ours.db", folder)
-        results.append(("SQLite", rate, store, SQLITE_STORE_REF, o["rss_mb"]))
-
         pg = pg_database()
-        if pg:
-            print("PostgreSQL …")
-            try:
+        try:
+            if pg:
+                print("our import into PostgreSQL …")
                 ours_with_rss("customers", customers, pg)
                 po = ours_with_rss("orders", orders, pg)
                 assert po["imported"] == n, po
+            print("the databases' own bulk loads …")
+            rate = n / o["seconds"]
+            ref = sqlite_executemany(orders, folder)
+            results.append(("SQLite", rate, ref, SQLITE_REF, o["rss_mb"]))
+            store = sqlite_store_tables(folder / "ours.db", folder)
+            results.append(("SQLite", rate, store, SQLITE_STORE_REF, o["rss_mb"]))
+            if pg:
                 rate = n / po["seconds"]
                 results.append(("PostgreSQL", rate, pg_copy(orders, pg), PG_REF, po["rss_mb"]))
                 store = pg_copy_store_tables(pg)
                 results.append(("PostgreSQL", rate, store, PG_STORE_REF, po["rss_mb"]))
-            finally:
+        finally:
+            if pg:
                 drop_pg_database()
 
     print()
@@ -476,7 +481,9 @@ def main() -> None:
                     "",
                     *table,
                     "",
-                    f"Memory: {memory}. Import of {customers_rate}.",
+                    f"Memory: {memory}; it grows only until the bounded caches are full (64 MB "
+                    "of SQLite pages, 100,000 customers, 20,000 timestamps), whatever the size of "
+                    f"the file. Import of {customers_rate}.",
                     *schema_note(results),
                 ]
             )

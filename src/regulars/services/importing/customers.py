@@ -79,7 +79,13 @@ def import_customers(
     ) -> CustomerWriter:
         return CustomerWriter(conn, ctx, batch_id, rejects, result)
 
-    job = Job(CUSTOMERS, chunks, lambda c: c.last_line, writer)
+    job = Job(
+        CUSTOMERS,
+        chunks,
+        lambda c: c.last_line,
+        writer,
+        ("customers", "phones", "emails", "addresses", "customer_tags", "consents"),
+    )
     return run_import(
         engine,
         job,
@@ -337,21 +343,20 @@ class CustomerWriter:
         ]
         tags = [(cid, "tag", v, t) for cid, c in pairs for v in c.tags or []]
         tags += [(cid, "interest", v, t) for cid, c in pairs for v in c.interests or []]
-        self._with_ids(table_of(Phone), ("customer_id", "e164", "is_primary"), phones)
-        self._with_ids(table_of(Email), ("customer_id", "address", "is_primary"), emails)
+        self._add_rows(table_of(Phone), ("customer_id", "e164", "is_primary"), phones)
+        self._add_rows(table_of(Email), ("customer_id", "address", "is_primary"), emails)
         address_columns = ("customer_id", "line1", "line2", "city", "region", "postal_code")
-        self._with_ids(table_of(Address), (*address_columns, "country"), addresses)
+        self._add_rows(table_of(Address), (*address_columns, "country"), addresses)
         if tags:
             cols = ("customer_id", "kind", "value", "tenant_id")
             insert_rows(self.conn, table_of(CustomerTag), cols, tags, batched=True)
         self._consents(pairs, fresh=fresh)
 
-    def _with_ids(self, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        ids = allocate_ids(self.conn, table, len(rows))
-        out = [(i, self.tenant, *r) for i, r in zip(ids, rows, strict=True)]
-        insert_rows(self.conn, table, ("id", "tenant_id", *columns), out, batched=True)
+    def _add_rows(self, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Detail rows of this tenant; nothing refers to them, so the database numbers them."""
+        if rows:
+            out = [(self.tenant, *r) for r in rows]
+            insert_rows(self.conn, table, ("tenant_id", *columns), out, batched=True)
 
     def _consents(self, pairs: list[tuple[int, ParsedCustomer]], *, fresh: bool) -> None:
         """Consent is history: a row is added only when the file says something new."""
@@ -381,4 +386,4 @@ class CustomerWriter:
             if (hit := current.get((cid, channel, purpose))) is None or hit[2] != granted
         ]
         cols = ("customer_id", "channel", "purpose", "granted", "source", "recorded_at")
-        self._with_ids(table_of(Consent), cols, rows)
+        self._add_rows(table_of(Consent), cols, rows)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection
 
-from regulars.services.importing.order_rows import ParsedOrder
+from regulars.services.importing.order_parts import ParsedOrder
 from regulars.services.importing.sql import lookup, table_of
 from regulars.store.bulk import allocate_ids, insert_rows
 from regulars.store.tables import Customer, Order, Product
@@ -129,7 +129,7 @@ class References:
         unknown = described.keys() - cache.keys()
         if not unknown:
             return
-        wanted = {ln[4] for o in orders for ln in o.line_rows if ln[4] in unknown}
+        wanted = {ln[3] for o in orders for ln in o.line_rows if ln[3] in unknown}
         if not wanted:
             return
         if len(cache) + len(wanted) > _PRODUCT_CACHE:

@@ -8,16 +8,15 @@ and one bad line rejects the whole order: an order is never stored with some of 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from hashlib import blake2b
 from typing import Any
 
 from regulars.domain.errors import DomainError
 from regulars.domain.money import minor_units, normalize_currency
-from regulars.domain.orders import OrderStatus, parse_status
+from regulars.domain.orders import parse_status
 from regulars.services.importing.columns import ColumnMap
+from regulars.services.importing.order_parts import DEFAULT_STATUS, Chunk, Line, ParsedOrder
 from regulars.services.importing.reading import cell_text
 from regulars.services.importing.sql import Native
 from regulars.services.importing.values import (
@@ -33,61 +32,9 @@ from regulars.services.importing.values import (
 CHUNK_LINES = 10_000
 _ONE = Decimal(1)
 _MAX_WHOLE = 99_999_999_999
-DEFAULT_STATUS = OrderStatus.DELIVERED.value  # a past sale, when the file has no status column
 # Columns that describe the order, so every line of one order must say the same.
 ORDER_LEVEL = ("customer_external_id", "placed_at", "status", "currency", "store", "channel")
 TEXT_LIMITS = {"sku": 100, "product_name": 300, "category": 150, "store": 100, "channel": 30}
-
-Line = tuple[str, str | None, str | None, int | Decimal, int, int, int | None]
-# sku, product name, category, quantity, unit price (minor), line total (minor), unit cost (minor)
-
-
-@dataclass(slots=True)
-class ParsedOrder:
-    external_id: str
-    rows: list[tuple[int, list[Any]]]  # (line, raw values) for the rejects file
-    first_line: int
-    errors: list[RowError] = field(default_factory=list)
-    customer_ref: str = ""
-    placed_at: datetime | None = None
-    status: str = DEFAULT_STATUS
-    status_changed_at: datetime | None = None
-    currency: str = ""
-    store: str | None = None
-    channel: str | None = None
-    lines: list[Line] = field(default_factory=list)
-    total_minor: int = 0
-    hash: str = ""
-    # Prepared for the writer, which is the busier thread: values in the driver's form, the
-    # local day of the order, and line rows whose ids and product id the writer fills in.
-    placed_native: Any = None
-    since_native: Any = None
-    local_day: date | None = None
-    line_rows: list[list[Any]] = field(default_factory=list)
-
-    def rejected_rows(self) -> Iterator[tuple[int, list[Any], list[RowError]]]:
-        """Every row of a rejected order, each with its own errors or a pointer to them."""
-        bad_lines = {e.line for e in self.errors}
-        first_bad = min(bad_lines)
-        for line, values in self.rows:
-            own = [e for e in self.errors if e.line == line]
-            if not own:
-                own = [
-                    RowError(
-                        line,
-                        "external_id",
-                        f"order {self.external_id!r} is rejected whole because of line {first_bad}",
-                    )
-                ]
-            yield line, values, own
-
-
-@dataclass(slots=True)
-class Chunk:
-    orders: list[ParsedOrder]
-    last_line: int
-    # SKU -> (name, category, unit cost, cost currency), as first seen in the chunk
-    products: dict[str, tuple[str, str | None, int | None, str | None]]
 
 
 class OrderRows:
@@ -250,15 +197,15 @@ class OrderRows:
             if order.status_changed_at
             else order.placed_native
         )
+        # tenant_id, order_id, line_no, product (the SKU until the writer knows its id), ...
         if self.native.sqlite:
             order.line_rows = [
-                [None, None, None, no, ln[0], float(ln[3]), ln[4], ln[5]]
+                [None, None, no, ln[0], float(ln[3]), ln[4], ln[5]]
                 for no, ln in enumerate(order.lines, 1)
             ]
         else:
             order.line_rows = [
-                [None, None, None, no, ln[0], ln[3], ln[4], ln[5]]
-                for no, ln in enumerate(order.lines, 1)
+                [None, None, no, ln[0], ln[3], ln[4], ln[5]] for no, ln in enumerate(order.lines, 1)
             ]
 
     def _order_level(self, order: ParsedOrder, line: int, values: list[Any]) -> None:

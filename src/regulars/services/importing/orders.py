@@ -20,8 +20,9 @@ from regulars.domain.orders import OrderStatus
 from regulars.services.context import BusinessContext
 from regulars.services.importing.columns import ORDERS, ColumnMap
 from regulars.services.importing.first_deal import refresh_first_deals, set_first_deals
+from regulars.services.importing.order_parts import Chunk, ParsedOrder
 from regulars.services.importing.order_refs import Buyer, Existing, References
-from regulars.services.importing.order_rows import Chunk, OrderRows, ParsedOrder
+from regulars.services.importing.order_rows import OrderRows
 from regulars.services.importing.reading import Source
 from regulars.services.importing.runner import (
     ImportResult,
@@ -55,8 +56,7 @@ ORDER_COLUMNS = (
     "import_batch_id",
     "created_at",
 )
-LINE_COLUMNS = (
-    "id",
+LINE_COLUMNS = (  # no id: nothing refers to a line, so the database numbers them
     "tenant_id",
     "order_id",
     "line_no",
@@ -96,7 +96,13 @@ def import_orders(
     ) -> OrderWriter:
         return OrderWriter(conn, ctx, batch_id, rejects, result, dates)
 
-    job = Job(ORDERS, chunks, lambda c: c.last_line, writer)
+    job = Job(
+        ORDERS,
+        chunks,
+        lambda c: c.last_line,
+        writer,
+        ("orders", "order_lines", "order_status_changes", "products"),
+    )
     return run_import(
         engine,
         job,
@@ -215,20 +221,17 @@ class OrderWriter:
     # -- writes -----------------------------------------------------------------------------
 
     def _line_rows(self, orders: list[tuple[int, ParsedOrder]]) -> list[list[Any]]:
-        """The prepared line rows, with their ids, order id and product id filled in."""
-        n = sum(len(o.line_rows) for _, o in orders)
-        ids = iter(allocate_ids(self.conn, _lines, n))
+        """The prepared line rows, with the tenant, order id and product id filled in."""
         tenant = self.tenant
         products = self.refs.products
         out: list[list[Any]] = []
         add = out.append
         for oid, o in orders:
             for row in o.line_rows:
-                row[0] = next(ids)
-                row[1] = tenant
-                row[2] = oid
-                if type(row[4]) is str:  # not yet filled in (an order is written once)
-                    row[4] = products[row[4]]
+                row[0] = tenant
+                row[1] = oid
+                if type(row[3]) is str:  # not yet filled in (an order is written once)
+                    row[3] = products[row[3]]
                 add(row)
         return out
 
