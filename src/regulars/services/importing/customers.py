@@ -9,7 +9,6 @@ created by name. A content hash per customer makes re-imports idempotent, and
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from regulars.services.importing.runner import (
     Job,
     Progress,
     Rejects,
+    WriterBase,
     run_import,
 )
 from regulars.services.importing.sql import Native, keys, lookup, one_of, table_of, update_rows
@@ -98,7 +98,7 @@ def import_customers(
     )
 
 
-class CustomerWriter:
+class CustomerWriter(WriterBase):
     """Stores one chunk of parsed customers: new ones inserted, changed ones updated."""
 
     def __init__(
@@ -109,14 +109,7 @@ class CustomerWriter:
         rejects: Rejects,
         result: ImportResult,
     ) -> None:
-        self.conn = conn
-        self.ctx = ctx
-        self.tenant = ctx.tenant_id
-        self.batch = batch_id
-        self.rejects = rejects
-        self.result = result
-        self.native = Native(conn.dialect.name)
-        self.now = datetime.now(UTC)
+        super().__init__(conn, ctx, batch_id, rejects, result)
         staff = table_of(StaffUser).c
         self.staff_by_email: dict[str, int] = {}
         self.staff_by_name: dict[str, int] = {}

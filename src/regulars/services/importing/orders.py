@@ -10,7 +10,7 @@ holding every id in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from regulars.services.importing.runner import (
     Job,
     Progress,
     Rejects,
+    WriterBase,
     run_import,
 )
 from regulars.services.importing.sql import Native, keys, one_of, table_of
@@ -115,7 +116,7 @@ def import_orders(
     )
 
 
-class OrderWriter:
+class OrderWriter(WriterBase):
     """Stores one chunk of parsed orders; every order goes in whole or is rejected whole."""
 
     def __init__(
@@ -127,16 +128,9 @@ class OrderWriter:
         result: ImportResult,
         dates: Dates,
     ) -> None:
-        self.conn = conn
-        self.ctx = ctx
-        self.tenant = ctx.tenant_id
-        self.batch = batch_id
-        self.rejects = rejects
-        self.result = result
+        super().__init__(conn, ctx, batch_id, rejects, result)
         self.dates = dates
-        self.native = Native(conn.dialect.name)
         self.refs = References(conn, ctx.tenant_id)
-        self.now = datetime.now(UTC)
         o = _orders.c
         columns = ["tenant_id", "order_id", "from_status", "to_status", "at", "note"]
         first = select(

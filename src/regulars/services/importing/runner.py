@@ -21,6 +21,7 @@ from typing import IO, Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, insert, update
 
+from regulars.services.context import BusinessContext
 from regulars.services.importing.columns import CUSTOMERS, ORDERS, ColumnMap, Spec, map_header
 from regulars.services.importing.reading import Source, cell_text, open_source
 from regulars.services.importing.sql import Native, table_of
@@ -205,6 +206,28 @@ class Prefetch(Generic[T]):
 
 class ChunkWriter(Protocol[C_contra]):
     def write(self, chunk: C_contra) -> None: ...
+
+
+class WriterBase:
+    """What every chunk writer holds: the connection, the business, this run's batch, and where
+    rejects and counts go."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        ctx: BusinessContext,
+        batch_id: int,
+        rejects: Rejects,
+        result: ImportResult,
+    ) -> None:
+        self.conn = conn
+        self.ctx = ctx
+        self.tenant = ctx.tenant_id
+        self.batch = batch_id
+        self.rejects = rejects
+        self.result = result
+        self.native = Native(conn.dialect.name)
+        self.now = datetime.now(UTC)
 
 
 @dataclass(frozen=True)
