@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sqlite3
 import subprocess
 import sys
@@ -31,16 +30,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 
+from benchcommon import drop_pg_database, machine, pg_database, write_docs
 from regulars.store.tables import Base
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
-PG_ADMIN = os.environ.get(
-    "REGULARS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 PG_DB = "regulars_bench_demo"
 TODAY = "2025-06-10"  # fixed, so every run builds the same business
 ORDER_COLUMNS = (
@@ -107,27 +101,6 @@ def sqlite_reference(db: Path, folder: Path) -> tuple[int, float]:
     return len(rows), seconds
 
 
-def pg_database() -> str | None:
-    """A fresh database for the run, or None (with a message) when there is no server."""
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
-            c.execute(text(f'CREATE DATABASE "{PG_DB}"'))
-        admin.dispose()
-    except Exception as e:  # any reason: say it in one line and go on without PostgreSQL
-        print(f"PostgreSQL skipped: {str(e).splitlines()[0]}")
-        return None
-    return make_url(PG_ADMIN).set(database=PG_DB).render_as_string(hide_password=False)
-
-
-def drop_pg_database() -> None:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def pg_reference(url: str) -> tuple[int, float]:
     """COPY of the demo's order rows into a bare table of the same database."""
     engine = create_engine(url)
@@ -147,34 +120,6 @@ def pg_reference(url: str) -> tuple[int, float]:
     return len(rows), seconds
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
-    )
-
-
-def write_docs(section: str) -> None:
-    """Replace (or add) the "## Demo" section; other sections stay as they are."""
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    start = text.find("\n## Demo\n")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + "\n" + section + (text[end:] if end >= 0 else "\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text, encoding="utf-8")
-    print(f"written to {DOCS.relative_to(ROOT)}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -192,7 +137,7 @@ def main() -> None:
         ref_rows, ref_s = sqlite_reference(db, folder)
         results.append(("SQLite", ours, ref_rows, ref_s, "executemany into a bare table"))
         ours["db_mb"] = db.stat().st_size / 2**20
-    pg = pg_database()
+    pg = pg_database(PG_DB)
     if pg:
         try:
             print(f"PostgreSQL: regulars demo --customers {n:,} …", flush=True)
@@ -200,7 +145,7 @@ def main() -> None:
             ref_rows, ref_s = pg_reference(pg)
             results.append(("PostgreSQL", ours, ref_rows, ref_s, "COPY into a bare table"))
         finally:
-            drop_pg_database()
+            drop_pg_database(PG_DB)
 
     print()
     print(f"regulars demo --customers {n:,} ({datetime.now(UTC):%Y-%m-%d})")

@@ -20,7 +20,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import random
 import sqlite3
 import subprocess
@@ -31,11 +30,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
-PG_ADMIN = os.environ.get(
-    "REGULARS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+from benchcommon import PG_ADMIN, ROOT, drop_pg_database, machine, pg_database, write_docs
+
 PG_DB = "regulars_bench_import"
 ORDER_HEADER = [
     *("external_id", "customer_external_id", "placed_at", "status", "currency", "sku"),
@@ -245,36 +241,6 @@ def pg_copy(path: Path, url: str) -> float:
     return n / elapsed
 
 
-def pg_database() -> str | None:
-    """A fresh benchmark database on the server, or None (with a message) when unreachable."""
-    sys.path.insert(0, str(ROOT / "src"))
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    try:
-        eng = create_engine(
-            PG_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-        )
-        with eng.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
-            c.execute(text(f'CREATE DATABASE "{PG_DB}"'))
-        eng.dispose()
-    except Exception as e:
-        why = str(e).splitlines()[0]
-        print(f"PostgreSQL skipped: not reachable at {make_url(PG_ADMIN).host} ({why})")
-        return None
-    return make_url(PG_ADMIN).set(database=PG_DB).render_as_string(hide_password=False)
-
-
-def drop_pg_database(name: str = PG_DB) -> None:
-    from sqlalchemy import create_engine, text
-
-    eng = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    eng.dispose()
-
-
 def pg_copy_store_tables(imported_url: str) -> float:
     """Rows/s of COPY of the rows our import produced into a fresh copy of the store's tables.
 
@@ -336,34 +302,6 @@ def pg_copy_store_tables(imported_url: str) -> float:
 # -- report ------------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    system = f"{platform.system()} {platform.release()}"
-    return (
-        f"{cpu}, {os.cpu_count()} CPUs, {system}, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}"
-    )
-
-
-def write_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    start = text.find("\n## Import\n")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + "\n" + section + (text[end:] if end >= 0 else "\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text, encoding="utf-8")
-    print(f"written to {DOCS.relative_to(ROOT)}")
-
-
 def schema_note(results: list[tuple[str, float, float, str, float]]) -> list[str]:
     """Why the two ratios of each database differ so much, in the run's own figures."""
     refs = {(name, what): ref for name, _, ref, what, _ in results}
@@ -418,7 +356,7 @@ def main() -> None:
         c = ours_with_rss("customers", customers, url)
         o = ours_with_rss("orders", orders, url)
         assert o["imported"] == n, o
-        pg = pg_database()
+        pg = pg_database(PG_DB)
         try:
             if pg:
                 print("our import into PostgreSQL …")
@@ -438,7 +376,7 @@ def main() -> None:
                 results.append(("PostgreSQL", rate, store, PG_STORE_REF, po["rss_mb"]))
         finally:
             if pg:
-                drop_pg_database()
+                drop_pg_database(PG_DB)
 
     print()
     print(f"{n:,} order lines, full validation, {datetime.now(UTC):%Y-%m-%d}, {machine()}")

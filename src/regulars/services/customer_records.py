@@ -77,6 +77,45 @@ def parse_tags(values: Iterable[str], what: str) -> list[str]:
     return out
 
 
+def _add_points(
+    session: Session,
+    ctx: BusinessContext,
+    model: type[Phone] | type[Email],
+    value_column: str,
+    customer_id: int,
+    values: Sequence[str],
+    contact_id: int | None,
+) -> int:
+    """Attach values the customer (or contact) lacks; the first is primary if none is yet."""
+    value = getattr(model, value_column)
+    existing = session.execute(
+        select(value, model.is_primary).where(
+            model.tenant_id == ctx.tenant_id,
+            model.customer_id == customer_id,
+            model.contact_id.is_(None) if contact_id is None else model.contact_id == contact_id,
+        )
+    ).all()
+    have = {v for v, _ in existing}
+    need_primary = not any(p for _, p in existing)
+    added = 0
+    for v in values:
+        if v in have:
+            continue
+        session.add(
+            model(
+                tenant_id=ctx.tenant_id,
+                customer_id=customer_id,
+                contact_id=contact_id,
+                is_primary=need_primary,
+                **{value_column: v},
+            )
+        )
+        have.add(v)
+        need_primary = False
+        added += 1
+    return added
+
+
 def add_phones(
     session: Session,
     ctx: BusinessContext,
@@ -85,33 +124,7 @@ def add_phones(
     *,
     contact_id: int | None = None,
 ) -> int:
-    """Attach numbers the customer (or contact) lacks; the first is primary if none is yet."""
-    existing = session.execute(
-        select(Phone.e164, Phone.is_primary).where(
-            Phone.tenant_id == ctx.tenant_id,
-            Phone.customer_id == customer_id,
-            Phone.contact_id.is_(None) if contact_id is None else Phone.contact_id == contact_id,
-        )
-    ).all()
-    have = {e for e, _ in existing}
-    need_primary = not any(p for _, p in existing)
-    added = 0
-    for e164 in e164s:
-        if e164 in have:
-            continue
-        session.add(
-            Phone(
-                tenant_id=ctx.tenant_id,
-                customer_id=customer_id,
-                contact_id=contact_id,
-                e164=e164,
-                is_primary=need_primary,
-            )
-        )
-        have.add(e164)
-        need_primary = False
-        added += 1
-    return added
+    return _add_points(session, ctx, Phone, "e164", customer_id, e164s, contact_id)
 
 
 def add_emails(
@@ -122,32 +135,7 @@ def add_emails(
     *,
     contact_id: int | None = None,
 ) -> int:
-    existing = session.execute(
-        select(Email.address, Email.is_primary).where(
-            Email.tenant_id == ctx.tenant_id,
-            Email.customer_id == customer_id,
-            Email.contact_id.is_(None) if contact_id is None else Email.contact_id == contact_id,
-        )
-    ).all()
-    have = {a for a, _ in existing}
-    need_primary = not any(p for _, p in existing)
-    added = 0
-    for addr in addresses:
-        if addr in have:
-            continue
-        session.add(
-            Email(
-                tenant_id=ctx.tenant_id,
-                customer_id=customer_id,
-                contact_id=contact_id,
-                address=addr,
-                is_primary=need_primary,
-            )
-        )
-        have.add(addr)
-        need_primary = False
-        added += 1
-    return added
+    return _add_points(session, ctx, Email, "address", customer_id, addresses, contact_id)
 
 
 def add_tags(
