@@ -1,1 +1,9 @@
-"""Storage: SQLAlchemy tables, engine, unit of work, repositories and Alembic migrations."""
+"""Storage: SQLAlchemy tables, engine, unit of work, repositories and Alembic migrations.
+
+Importing the package registers every table module on `Base.metadata`, so migrations, schema
+checks and bulk loaders always see the whole schema.
+"""
+
+from regulars.store import analytics_tables, loyalty_tables, tables
+
+__all__ = ["analytics_tables", "loyalty_tables", "tables"]

@@ -1,0 +1,3 @@
+"""Tables the analytics write back: stored segments and scores, playbooks, key-account flags."""
+
+from __future__ import annotations
