@@ -4,6 +4,18 @@ Importing the package registers every table module on `Base.metadata`, so migrat
 checks and bulk loaders always see the whole schema.
 """
 
-from regulars.store import analytics_tables, api_tables, loyalty_tables, tables
+from regulars.store import (
+    analytics_tables,
+    api_tables,
+    campaign_tables,
+    loyalty_tables,
+    tables,
+)
 
-__all__ = ["analytics_tables", "api_tables", "loyalty_tables", "tables"]
+__all__ = [
+    "analytics_tables",
+    "api_tables",
+    "campaign_tables",
+    "loyalty_tables",
+    "tables",
+]
