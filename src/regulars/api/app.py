@@ -1,0 +1,59 @@
+"""The FastAPI application: thin routes over the same services the command line calls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from regulars import __version__
+from regulars.api.auth import Business, KeyCache
+from regulars.api.errors import install_error_handlers
+from regulars.api.routes import cards, pos
+from regulars.api.writes import make_write_gate
+from regulars.bootstrap import App
+from regulars.config import Settings
+
+
+def create_app(source: App | Settings | None = None) -> FastAPI:
+    """Build the API over an App (shared with the caller) or over settings (an App of its own)."""
+    owned = not isinstance(source, App)
+    regulars = source if isinstance(source, App) else App(source or Settings())
+    regulars.ready_schema()  # a new database gets its schema; an old one is refused, clearly
+
+    @asynccontextmanager
+    async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            regulars.close()
+
+    api = FastAPI(
+        title="regulars",
+        version=__version__,
+        summary="Point-of-sale API of the regulars loyalty engine.",
+        lifespan=lifespan,
+    )
+    api.state.regulars = regulars
+    api.state.key_cache = KeyCache()
+    api.state.write_gate = make_write_gate(regulars.engine)
+    install_error_handlers(api)
+
+    @api.get("/v1/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness for load balancers and scripts; needs no key."""
+        return {"status": "ok"}
+
+    @api.get("/v1/whoami", tags=["health"])
+    def whoami(business: Business) -> dict[str, str]:
+        """Which business a key acts for: a till checks its configuration with it."""
+        return {"business": business.slug}
+
+    api.include_router(pos.router)
+    api.include_router(cards.router)
+    return api
+
+
+def from_environment() -> FastAPI:
+    """Factory for uvicorn (`regulars serve`): settings come from REGULARS_* variables."""
+    return create_app(Settings())

@@ -1,0 +1,89 @@
+"""API keys: `Authorization: Bearer <key>` or `X-API-Key: <key>` selects the business (tenant).
+
+Keys are looked up by their SHA-256; a found key is remembered for a short while so a busy till
+does not pay a database round trip per request just to be recognised.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from regulars.api.errors import ApiProblem
+from regulars.bootstrap import App
+from regulars.services.businesses import context_of
+from regulars.services.context import BusinessContext
+from regulars.store.api_tables import business_of_key, hash_key
+
+CACHE_SECONDS = 30.0
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="regulars"'}
+
+
+class KeyCache:
+    """key hash → (business, expiry); only hits are cached, so a new key works at once."""
+
+    def __init__(self, ttl: float = CACHE_SECONDS) -> None:
+        self.ttl = ttl
+        self._items: dict[str, tuple[BusinessContext, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> BusinessContext | None:
+        with self._lock:
+            hit = self._items.get(digest)
+            if hit is None or hit[1] < time.monotonic():
+                self._items.pop(digest, None)
+                return None
+            return hit[0]
+
+    def put(self, digest: str, ctx: BusinessContext) -> None:
+        with self._lock:
+            self._items[digest] = (ctx, time.monotonic() + self.ttl)
+
+
+def regulars_app(request: Request) -> App:
+    app: App = request.app.state.regulars
+    return app
+
+
+def _presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
+    if x_api_key:
+        return x_api_key.strip()
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip()
+    return None
+
+
+def current_business(
+    request: Request,
+    app: Annotated[App, Depends(regulars_app)],
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> BusinessContext:
+    """The business whose key came with the request; 401 problem when none or a wrong one."""
+    key = _presented_key(authorization, x_api_key)
+    if not key:
+        raise ApiProblem(
+            401,
+            "unauthorized",
+            "send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`",
+            headers=_CHALLENGE,
+        )
+    cache: KeyCache = request.app.state.key_cache
+    digest = hash_key(key)
+    ctx = cache.get(digest)
+    if ctx is None:
+        with app.uow() as uow:
+            business = business_of_key(uow.session, key)
+            ctx = context_of(business) if business is not None else None
+        if ctx is None:
+            raise ApiProblem(401, "unauthorized", "unknown or revoked API key", headers=_CHALLENGE)
+        cache.put(digest, ctx)
+    return ctx
+
+
+Business = Annotated[BusinessContext, Depends(current_business)]

@@ -1,0 +1,18 @@
+"""`/v1/cards/{number}`: what a card holds (available, pending, tier)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from regulars.api.auth import Business, regulars_app
+from regulars.api.schemas import CardOut
+from regulars.bootstrap import App
+from regulars.services import loyalty
+
+router = APIRouter(prefix="/v1/cards", tags=["cards"])
+
+
+@router.get("/{number}", response_model=CardOut)
+def card(number: str, business: Business, app: App = Depends(regulars_app)) -> object:
+    """Balance, pending and tier; a coalition partner sees the balance and nothing else."""
+    return loyalty.card_balance(app.uow(), ctx=business, number=number)

@@ -1,0 +1,65 @@
+"""`regulars serve` in a real process, answering over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.e2e.cli import run_json
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(db_url: str) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("REGULARS_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "regulars", "serve", "--db", db_url, "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90  # generous: the CI machine may be busy
+        while True:
+            try:
+                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                out = proc.communicate(timeout=15)[0]
+                pytest.fail(f"`regulars serve` did not come up: {out}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@pytest.mark.slow
+def test_serve_answers_over_http_with_a_key_from_the_cli(db_url: str, served: str) -> None:
+    key = run_json("api-key", "create", "--name", "till", db_url=db_url)["key"]
+    ok = httpx.get(f"{served}/v1/whoami", headers={"Authorization": f"Bearer {key}"})
+    assert ok.status_code == 200 and ok.json() == {"business": "default"}
+    refused = httpx.get(f"{served}/v1/whoami")
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert httpx.get(f"{served}/openapi.json").json()["info"]["title"] == "regulars"
