@@ -27,6 +27,7 @@ dev: $(VENV)/.dev
 ## Build the demo business in ./regulars.db and print what to try next.
 demo: $(VENV)/.runtime
 	$(BIN)/regulars demo --no-serve $(ARGS)
+	$(BIN)/regulars briefing
 
 ## The whole test suite, in parallel (PostgreSQL tests skip with a reason when no server runs;
 ## with CI=true they fail instead).
@@ -43,6 +44,8 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/import_bench.py $(ARGS)
 	$(BIN)/python bench/demo_bench.py
+	$(BIN)/python bench/pos_bench.py
+	$(BIN)/python bench/analytics_bench.py
 
 serve: $(VENV)/.runtime
 	$(BIN)/regulars serve

@@ -1,0 +1,1 @@
+"""Read side: Ibis analytics over the store and the CLV models (numpy/scipy)."""

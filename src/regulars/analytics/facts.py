@@ -1,0 +1,64 @@
+"""Per-customer purchase facts that most analytics start from, as one Ibis expression.
+
+A *purchase* is a local day on which the customer placed at least one revenue order: two
+receipts on the same day are one visit, so a customer's rhythm is never a meaningless zero.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import ibis
+import ibis.expr.types as ir
+
+from regulars.analytics.backend import Store
+
+YEAR = 365  # "trailing 12 months" means the last 365 days up to and including as_of
+
+
+def purchase_days(store: Store, as_of: date) -> ir.Table:
+    """customer_id, day, amount (minor units), orders: one row per customer per buying day."""
+    s = store.sales(as_of)
+    return s.group_by("customer_id", "day").agg(amount=s.amount.sum(), orders=s.count())
+
+
+def customer_facts(store: Store, as_of: date) -> ir.Table:
+    """One row per customer who ever bought, up to as_of.
+
+    Columns: first_day, last_day, purchases (buying days), orders, revenue (all time),
+    revenue_12m (last 365 days), revenue_prev_12m (the 365 days before), purchases_12m,
+    rhythm (median days between purchases, null for one purchase), last_gap (days before the
+    latest purchase), earlier_rhythm (median of the gaps before that one).
+    """
+    d = purchase_days(store, as_of)
+    by_day = ibis.window(group_by=d.customer_id, order_by=d.day)
+    d = d.mutate(gap=d.day.delta(d.day.lag().over(by_day), unit="day"))
+    d = d.mutate(is_last=d.day == d.day.max().over(ibis.window(group_by=d.customer_id)))
+    # A separate column rather than median(where=…): Spark refuses a filtered percentile.
+    d = d.mutate(earlier_gap=ibis.ifelse(d.is_last, ibis.null("int64"), d.gap))
+    start_12m = as_of - timedelta(days=YEAR)
+    start_prev = as_of - timedelta(days=2 * YEAR)
+    in_12m = d.day > start_12m
+    in_prev = (d.day > start_prev) & (d.day <= start_12m)
+    return d.group_by("customer_id").agg(
+        first_day=d.day.min(),
+        last_day=d.day.max(),
+        purchases=d.count(),
+        orders=d.orders.sum(),
+        revenue=d.amount.sum(),
+        revenue_12m=d.amount.sum(where=in_12m),
+        revenue_prev_12m=d.amount.sum(where=in_prev),
+        purchases_12m=d.count(where=in_12m),
+        rhythm=d.gap.median(),
+        last_gap=d.gap.max(where=d.is_last),
+        earlier_rhythm=d.earlier_gap.median(),
+    )
+
+
+def revenue_by_customer(store: Store, start: date | None, as_of: date) -> ir.Table:
+    """customer_id, revenue (minor units) for local days in (start, as_of]; buyers only."""
+    s = store.sales(as_of)
+    if start is not None:
+        s = s.filter(s.day > start)
+    r = s.group_by("customer_id").agg(revenue=s.amount.sum())
+    return r.filter(r.revenue > 0)

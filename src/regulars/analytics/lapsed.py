@@ -1,0 +1,85 @@
+"""Lapsed customers: those whose silence is long for *them*.
+
+Each customer's rhythm is the median number of days between their buying days. They are
+lapsed when the days since their last purchase exceed k x rhythm (k = 2). One-time buyers
+have no rhythm of their own: the business's typical rhythm (the median of repeat customers'
+rhythms) stands in for it. Value at risk is what the customer spent in the 365 days up to
+and including their last purchase: a year of them, if they do not come back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import ibis
+
+from regulars.analytics.backend import Store, top_n
+from regulars.analytics.facts import YEAR, purchase_days
+from regulars.analytics.rfm import typical_rhythm
+
+
+@dataclass(frozen=True, slots=True)
+class LapsedCustomer:
+    customer_id: int
+    name: str
+    manager_id: int | None
+    purchases: int
+    last_purchase: date
+    rhythm_days: Decimal
+    own_rhythm: bool  # False: a one-time buyer measured by the typical rhythm
+    days_since: int
+    expected_next: date
+    overdue_days: int
+    value_at_risk: Decimal
+
+
+def lapsed(
+    store: Store, as_of: date, k: float = 2.0, limit: int | None = None
+) -> list[LapsedCustomer]:
+    """Lapsed customers, the most value at risk first (then the longest silent)."""
+    typical = typical_rhythm(store, as_of)
+    d = purchase_days(store, as_of)
+    per = ibis.window(group_by=d.customer_id)
+    by_day = ibis.window(group_by=d.customer_id, order_by=d.day)
+    d = d.mutate(
+        gap=d.day.delta(d.day.lag().over(by_day), unit="day"),
+        last=d.day.max().over(per),
+    )
+    year_before = d.day > d.last - ibis.interval(days=YEAR)
+    f = d.group_by("customer_id").agg(
+        purchases=d.count(),
+        last_day=d.day.max(),
+        own=d.gap.median(),
+        at_risk=d.amount.sum(where=year_before),
+    )
+    f = f.mutate(
+        rhythm=f.own.fill_null(typical),
+        days_since=ibis.literal(as_of).delta(f.last_day, unit="day"),
+    )
+    f = f.filter(f.days_since > f.rhythm * k)
+    c = store.customers()
+    j = f.join(c, f.customer_id == c.customer_id)
+    j = j.select(f, name=c.name, manager_id=c.manager_id)
+    j = top_n(j, [ibis.desc(j.at_risk), ibis.desc(j.days_since), j.customer_id], limit)
+    out = []
+    for r in j.to_pyarrow().to_pylist():
+        rhythm = float(r["rhythm"])
+        expected = r["last_day"] + timedelta(days=int(rhythm + 0.5))  # half up
+        out.append(
+            LapsedCustomer(
+                customer_id=int(r["customer_id"]),
+                name=r["name"],
+                manager_id=None if r["manager_id"] is None else int(r["manager_id"]),
+                purchases=int(r["purchases"]),
+                last_purchase=r["last_day"],
+                rhythm_days=Decimal(str(round(rhythm, 1))),
+                own_rhythm=r["own"] is not None,
+                days_since=int(r["days_since"]),
+                expected_next=expected,
+                overdue_days=(as_of - expected).days,
+                value_at_risk=store.money(r["at_risk"]),
+            )
+        )
+    return out

@@ -1,0 +1,97 @@
+"""What analytics keep in the store (scores, playbooks, key flags) and the morning briefing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from regulars.analytics import stored
+from regulars.analytics.key_accounts import key_accounts
+from regulars.analytics.occasions import upcoming
+from regulars.bootstrap import App
+from regulars.domain.errors import NotFound, ValidationError
+from regulars.services.briefing import morning_briefing
+from regulars.services.context import BusinessContext
+from regulars.services.customers import enroll_customer
+from regulars.store.analytics_tables import CustomerScore
+from tests.fixtures.analytics import AS_OF, build_analytics_data
+
+
+def test_scores_are_stored_and_replaced(app: App, ctx: BusinessContext, db_url: str) -> None:
+    data = build_analytics_data(app, ctx, db_url)
+    store = data.store()
+    try:
+        assert stored.store_scores(app.engine, store, AS_OF, None) == 8
+        assert stored.store_scores(app.engine, store, AS_OF, None) == 8  # replaced, not added
+    finally:
+        store.close()
+    with app.engine.connect() as c:
+        rows = {r.customer_id: r for r in c.execute(select(CustomerScore)).all()}
+    assert len(rows) == 8
+    alpha = rows[data.ids["Alpha"]]
+    assert (alpha.segment, alpha.value_band, alpha.monetary_minor) == ("loyal", "A", 9_000_000)
+    assert rows[data.ids["Eta"]].segment == "target"
+    assert all(r.as_of == AS_OF for r in rows.values())
+
+
+def test_playbooks_have_defaults_and_can_be_edited(app: App, ctx: BusinessContext) -> None:
+    books = stored.playbooks(app.engine, ctx.tenant_id)
+    assert books["loyal"].startswith("Grow their potential")
+    assert "awareness" in books["target"]
+    stored.set_playbook(app.engine, ctx.tenant_id, "loyal", "Invite them to the tasting club.")
+    stored.set_playbook(app.engine, ctx.tenant_id, "loyal", "Invite them to the VIP tasting.")
+    assert stored.playbooks(app.engine, ctx.tenant_id)["loyal"] == "Invite them to the VIP tasting."
+    with pytest.raises(ValidationError, match="unknown segment"):
+        stored.set_playbook(app.engine, ctx.tenant_id, "vip", "x")
+
+
+def test_manual_key_flags_sit_beside_key_accounts(
+    app: App, ctx: BusinessContext, db_url: str
+) -> None:
+    data = build_analytics_data(app, ctx, db_url)
+    stored.flag_key_account(app.engine, ctx.tenant_id, data.ids["Delta"], "reputation", "famous")
+    stored.flag_key_account(app.engine, ctx.tenant_id, data.ids["Alpha"], "Demanding")
+    with pytest.raises(ValidationError, match="unknown key kind"):
+        stored.flag_key_account(app.engine, ctx.tenant_id, data.ids["Alpha"], "vip")
+    with pytest.raises(NotFound):
+        stored.flag_key_account(app.engine, ctx.tenant_id, 999_999, "innovator")
+    store = data.store()
+    try:
+        r = key_accounts(store, AS_OF)
+        assert r.accounts[0].name == "Alpha" and r.accounts[0].kinds == ["demanding"]
+        assert [(f.name, f.kinds) for f in r.flagged] == [
+            ("Alpha", ["demanding"]),
+            ("Delta", ["reputation"]),
+        ]
+        assert stored.unflag_key_account(app.engine, ctx.tenant_id, data.ids["Delta"], "reputation")
+        assert [f.name for f in key_accounts(store, AS_OF).flagged] == ["Alpha"]
+    finally:
+        store.close()
+
+
+def test_briefing_gathers_the_days_work(app: App, ctx: BusinessContext, db_url: str) -> None:
+    data = build_analytics_data(app, ctx, db_url)
+    enroll_customer(app.uow(), ctx=ctx, name="Lê Thị Hoa", birthday=date(1990, 7, 2))
+    enroll_customer(app.uow(), ctx=ctx, name="Leap Day", birthday=date(2000, 2, 29))
+    store = data.store()
+    try:
+        b = morning_briefing(app.uow, ctx=ctx, store=store, today=AS_OF)
+        leap = upcoming(store, date(2027, 2, 25))
+    finally:
+        store.close()
+    assert [(o.on, o.kind, o.name, o.years) for o in b.occasions] == [
+        (date(2026, 7, 2), "birthday", "Lê Thị Hoa", 36)
+    ]
+    assert [(o.on, o.kind, o.name, o.years) for o in leap] == [
+        (date(2027, 2, 28), "birthday", "Leap Day", 27),  # no 29 February in 2027
+        (date(2027, 3, 1), "first_deal_anniversary", "Gamma", 1),
+    ]
+    assert [a.name for a in b.key_accounts] == ["Alpha", "Gamma", "Beta"]
+    assert ("company", "Alpha", "critical") in [
+        (d.level, d.largest_customer, d.band) for d in b.alarms
+    ]
+    assert [r.name for r in b.lapsed] == ["Beta", "Epsilon"]
+    assert b.today == AS_OF and b.currency == "VND"
+    assert b.unpaid_orders == [] and b.stuck_orders == []  # every order was delivered
