@@ -25,6 +25,14 @@ PG_ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DATA = Path(__file__).parent / "data"
 
+# Shared fixtures, one module per area (tests/fixtures/<area>.py).
+pytest_plugins = [
+    "tests.fixtures.api",
+    "tests.fixtures.value",
+    "tests.fixtures.analytics",
+    "tests.fixtures.loyalty",
+]
+
 
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")

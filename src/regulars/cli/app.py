@@ -8,9 +8,13 @@ from typing import Annotated
 
 import typer
 
+import regulars.cli.analytics_value  # noqa: F401  (registers its commands on analytics)
 from regulars import __version__
-from regulars.cli import customers, db, demo, imports, orders
+from regulars.cli import analytics, clv, customers, db, demo, imports, loyalty, orders
+from regulars.cli.api_keys import app as api_keys_app
+from regulars.cli.campaigns import app as campaigns_app
 from regulars.cli.common import err_console
+from regulars.cli.serve import serve as serve_command
 from regulars.domain.errors import DomainError, NotFound
 
 # Exit codes are a promise to users' scripts (README, "Exit codes").
@@ -30,6 +34,13 @@ app.add_typer(customers.app, name="customers")
 app.add_typer(orders.app, name="orders")
 app.add_typer(imports.app, name="import")
 app.command("demo")(demo.demo)
+app.add_typer(loyalty.app, name="loyalty")
+app.add_typer(analytics.app, name="analytics")
+app.command("briefing")(analytics.briefing)
+app.add_typer(clv.app, name="clv")
+app.add_typer(api_keys_app, name="api-key")
+app.add_typer(campaigns_app, name="campaign")
+app.command("serve")(serve_command)
 
 _debug = {"on": bool(os.environ.get("REGULARS_DEBUG"))}
 

@@ -19,6 +19,7 @@ from regulars.domain.errors import Conflict, InvalidMoney, ValidationError
 from regulars.domain.money import normalize_currency, parse_amount, to_minor
 from regulars.domain.orders import OrderStatus, check_transition, parse_quantity, parse_status
 from regulars.services.context import BusinessContext
+from regulars.services.loyalty.order_events import on_order_status
 from regulars.services.order_queries import (
     OrderDetails,
     find_customer,
@@ -266,6 +267,8 @@ def change_order_status(
             )
         )
         s.flush()
+        refs = [r for r in (order.external_id, str(order.id)) if r]
+        on_order_status(s, ctx, refs=refs, status=new)  # loyalty: pay, release or refund
         if new == OrderStatus.CANCELLED:
             customer = s.get_one(Customer, order.customer_id)
             refresh_first_deal_on(

@@ -7,6 +7,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+# Execution option asking SQLite for BEGIN IMMEDIATE (see UnitOfWork.locking()).
+IMMEDIATE_OPTION = "regulars_begin_immediate"
+
 
 def normalize_url(url: str) -> str:
     """Accept `postgresql://` and `postgres://` and use psycopg 3, the driver we ship."""
@@ -40,4 +43,6 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A locking unit of work takes SQLite's write lock up front: debits re-check under it.
+        immediate = conn.get_execution_options().get(IMMEDIATE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -7,14 +7,26 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from regulars.store.engine import IMMEDIATE_OPTION
+
 
 class UnitOfWork:
     """`with uow:` commits when the block succeeds and rolls back when it raises."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, immediate: bool = False) -> None:
         self.engine = engine
-        self._factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self.immediate = immediate
+        bind = engine.execution_options(**{IMMEDIATE_OPTION: True}) if immediate else engine
+        self._factory = sessionmaker(bind=bind, expire_on_commit=False)
         self._session: Session | None = None
+
+    def locking(self) -> UnitOfWork:
+        """The same database, but SQLite takes its write lock at BEGIN (BEGIN IMMEDIATE).
+
+        For use cases that read a balance and then debit it; PostgreSQL callers lock rows with
+        SELECT … FOR UPDATE instead, which this leaves to them.
+        """
+        return self if self.immediate else UnitOfWork(self.engine, immediate=True)
 
     @property
     def session(self) -> Session:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 09:40:45.510650
+Create Date: 2026-12-01 06:34:52.132341
 """
 
 from collections.abc import Sequence
@@ -34,6 +34,77 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_businesses")),
         sa.UniqueConstraint("slug", name=op.f("uq_businesses_slug")),
     )
+    op.create_table(
+        "analytics_segment_playbooks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("segment", sa.String(length=20), nullable=False),
+        sa.Column("strategy", sa.Text(), nullable=False),
+        sa.Column("updated_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_analytics_segment_playbooks_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_segment_playbooks")),
+        sa.UniqueConstraint(
+            "tenant_id", "segment", name=op.f("uq_analytics_segment_playbooks_tenant_id_segment")
+        ),
+    )
+    with op.batch_alter_table("analytics_segment_playbooks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_analytics_segment_playbooks_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "api_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("hint", sa.String(length=16), nullable=False),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_api_keys_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
+    )
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_keys_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "campaigns",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=50), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("promotes", sa.String(length=100), nullable=True),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=True),
+        sa.Column("control_share", sa.String(length=12), nullable=False),
+        sa.Column("seed", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("cost_per_contact_minor", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_campaigns_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+        sa.UniqueConstraint("tenant_id", "code", name=op.f("uq_campaigns_tenant_id_code")),
+    )
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_campaigns_tenant_id"), ["tenant_id"], unique=False)
+
     op.create_table(
         "departments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,6 +145,36 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "loyalty_programs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=50), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("unit_digits", sa.Integer(), nullable=False),
+        sa.Column("point_value", sa.String(length=40), nullable=False),
+        sa.Column("rules", sa.JSON(), nullable=False),
+        sa.Column("tiers", sa.JSON(), nullable=False),
+        sa.Column("tier_metric", sa.String(length=20), nullable=False),
+        sa.Column("expiry_months", sa.Integer(), nullable=True),
+        sa.Column("card_prefix", sa.String(length=6), nullable=True),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_programs_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_programs")),
+        sa.UniqueConstraint("card_prefix", name=op.f("uq_loyalty_programs_card_prefix")),
+        sa.UniqueConstraint("tenant_id", "code", name=op.f("uq_loyalty_programs_tenant_id_code")),
+    )
+    with op.batch_alter_table("loyalty_programs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_programs_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "products",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
@@ -93,6 +194,45 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_products_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "loyalty_members",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("business_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=10), nullable=False),
+        sa.Column("joined_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["business_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_members_business_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_members_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_members_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_members")),
+        sa.UniqueConstraint(
+            "program_id", "business_id", name=op.f("uq_loyalty_members_program_id_business_id")
+        ),
+    )
+    with op.batch_alter_table("loyalty_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_members_business_id"), ["business_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_members_tenant_id"), ["tenant_id"], unique=False
+        )
 
     op.create_table(
         "staff_users",
@@ -216,6 +356,124 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_addresses_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
+        "analytics_customer_scores",
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("computed_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("segment", sa.String(length=20), nullable=False),
+        sa.Column("value_band", sa.String(length=1), nullable=False),
+        sa.Column("r_score", sa.Integer(), nullable=True),
+        sa.Column("f_score", sa.Integer(), nullable=True),
+        sa.Column("m_score", sa.Integer(), nullable=True),
+        sa.Column("recency_days", sa.Integer(), nullable=True),
+        sa.Column("frequency", sa.Integer(), nullable=False),
+        sa.Column("monetary_minor", sa.BigInteger(), nullable=False),
+        sa.Column("loyalty_score", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_analytics_customer_scores_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_analytics_customer_scores_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_analytics_customer_scores")),
+    )
+    with op.batch_alter_table("analytics_customer_scores", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_analytics_customer_scores_segment", ["tenant_id", "segment"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_analytics_customer_scores_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "analytics_key_account_flags",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("flagged_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_analytics_key_account_flags_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_analytics_key_account_flags_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_key_account_flags")),
+        sa.UniqueConstraint(
+            "tenant_id",
+            "customer_id",
+            "kind",
+            name=op.f("uq_analytics_key_account_flags_tenant_id_customer_id_kind"),
+        ),
+    )
+    with op.batch_alter_table("analytics_key_account_flags", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_analytics_key_account_flags_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "campaign_members",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("member_group", sa.String(length=10), nullable=False),
+        sa.Column("assigned_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_campaign_members_campaign_id_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_campaign_members_customer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_campaign_members_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign_members")),
+        sa.UniqueConstraint(
+            "campaign_id", "customer_id", name=op.f("uq_campaign_members_campaign_id_customer_id")
+        ),
+    )
+    with op.batch_alter_table("campaign_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_campaign_members_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_campaign_members_tenant_campaign", ["tenant_id", "campaign_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_campaign_members_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "contacts",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
@@ -315,6 +573,58 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_customer_tags_tenant_value", ["tenant_id", "kind", "value"], unique=False
         )
+
+    op.create_table(
+        "loyalty_cards",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=20), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column(
+            "replaced_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("tier", sa.String(length=50), nullable=True),
+        sa.Column("issued_by", sa.Integer(), nullable=False),
+        sa.Column("issued_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "status_changed_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_loyalty_cards_customer_id_customers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["issued_by"], ["businesses.id"], name=op.f("fk_loyalty_cards_issued_by_businesses")
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_cards_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["replaced_by_id"],
+            ["loyalty_cards.id"],
+            name=op.f("fk_loyalty_cards_replaced_by_id_loyalty_cards"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_cards_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_cards")),
+        sa.UniqueConstraint("number", name=op.f("uq_loyalty_cards_number")),
+    )
+    with op.batch_alter_table("loyalty_cards", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_loyalty_cards_tenant_customer", ["tenant_id", "customer_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_loyalty_cards_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "notes",
@@ -478,6 +788,141 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_emails_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
+        "loyalty_accounts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("owner_key", sa.String(length=40), nullable=False),
+        sa.Column("card_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("member_business_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["card_id"],
+            ["loyalty_cards.id"],
+            name=op.f("fk_loyalty_accounts_card_id_loyalty_cards"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_business_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_accounts_member_business_id_businesses"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_accounts_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_accounts_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_accounts")),
+        sa.UniqueConstraint(
+            "program_id",
+            "kind",
+            "owner_key",
+            name=op.f("uq_loyalty_accounts_program_id_kind_owner_key"),
+        ),
+    )
+    with op.batch_alter_table("loyalty_accounts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loyalty_accounts_card_id"), ["card_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_accounts_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "loyalty_entries",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("member_business_id", sa.Integer(), nullable=False),
+        sa.Column("card_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("order_ref", sa.String(length=100), nullable=True),
+        sa.Column("order_amount_minor", sa.BigInteger(), nullable=True),
+        sa.Column("reversed_minor", sa.BigInteger(), nullable=False),
+        sa.Column("unrecovered_minor", sa.BigInteger(), nullable=False),
+        sa.Column("given_back_minor", sa.BigInteger(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["staff_users.id"], name=op.f("fk_loyalty_entries_actor_id_staff_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["card_id"], ["loyalty_cards.id"], name=op.f("fk_loyalty_entries_card_id_loyalty_cards")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_business_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_entries_member_business_id_businesses"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_entries_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_entries_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_entries")),
+        sa.UniqueConstraint(
+            "program_id",
+            "idempotency_key",
+            name=op.f("uq_loyalty_entries_program_id_idempotency_key"),
+        ),
+    )
+    with op.batch_alter_table("loyalty_entries", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loyalty_entries_card_id"), ["card_id"], unique=False)
+        batch_op.create_index("ix_loyalty_entries_program_at", ["program_id", "at"], unique=False)
+        batch_op.create_index(
+            "ix_loyalty_entries_program_order", ["program_id", "order_ref"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_entries_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "loyalty_tier_changes",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("card_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("from_tier", sa.String(length=50), nullable=True),
+        sa.Column("to_tier", sa.String(length=50), nullable=True),
+        sa.Column("metric_value", sa.String(length=40), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["card_id"],
+            ["loyalty_cards.id"],
+            name=op.f("fk_loyalty_tier_changes_card_id_loyalty_cards"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_tier_changes_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_tier_changes")),
+    )
+    with op.batch_alter_table("loyalty_tier_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_tier_changes_card_id"), ["card_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_tier_changes_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "order_lines",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
@@ -587,11 +1032,249 @@ def upgrade() -> None:
         batch_op.create_index("ix_phones_tenant_e164", ["tenant_id", "e164"], unique=False)
         batch_op.create_index(batch_op.f("ix_phones_tenant_id"), ["tenant_id"], unique=False)
 
+    op.create_table(
+        "loyalty_balances",
+        sa.Column(
+            "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("balance_minor", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["loyalty_accounts.id"],
+            name=op.f("fk_loyalty_balances_account_id_loyalty_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_balances_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_loyalty_balances")),
+    )
+    with op.batch_alter_table("loyalty_balances", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_balances_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "loyalty_lots",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("card_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("member_business_id", sa.Integer(), nullable=False),
+        sa.Column("order_ref", sa.String(length=100), nullable=True),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("remaining_minor", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("earned_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["card_id"], ["loyalty_cards.id"], name=op.f("fk_loyalty_lots_card_id_loyalty_cards")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["loyalty_entries.id"],
+            name=op.f("fk_loyalty_lots_entry_id_loyalty_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_business_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_lots_member_business_id_businesses"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_lots_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_lots_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_lots")),
+    )
+    with op.batch_alter_table("loyalty_lots", schema=None) as batch_op:
+        batch_op.create_index("ix_loyalty_lots_card_status", ["card_id", "status"], unique=False)
+        batch_op.create_index(
+            "ix_loyalty_lots_tenant_expiry", ["tenant_id", "status", "expires_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_loyalty_lots_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "loyalty_postings",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["loyalty_accounts.id"],
+            name=op.f("fk_loyalty_postings_account_id_loyalty_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["loyalty_entries.id"],
+            name=op.f("fk_loyalty_postings_entry_id_loyalty_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_postings_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_postings")),
+    )
+    with op.batch_alter_table("loyalty_postings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_postings_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_postings_entry_id"), ["entry_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_postings_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "loyalty_rewards",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("card_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("order_ref", sa.String(length=100), nullable=True),
+        sa.Column("rule", sa.String(length=50), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["card_id"], ["loyalty_cards.id"], name=op.f("fk_loyalty_rewards_card_id_loyalty_cards")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["loyalty_entries.id"],
+            name=op.f("fk_loyalty_rewards_entry_id_loyalty_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_rewards_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_rewards_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_rewards")),
+    )
+    with op.batch_alter_table("loyalty_rewards", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_loyalty_rewards_entry_id"), ["entry_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_rewards_tenant_id"), ["tenant_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_loyalty_rewards_tenant_order", ["tenant_id", "order_ref"], unique=False
+        )
+
+    op.create_table(
+        "loyalty_lot_uses",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("earned_member_id", sa.Integer(), nullable=False),
+        sa.Column("spent_member_id", sa.Integer(), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["earned_member_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_lot_uses_earned_member_id_businesses"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["loyalty_entries.id"],
+            name=op.f("fk_loyalty_lot_uses_entry_id_loyalty_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lot_id"], ["loyalty_lots.id"], name=op.f("fk_loyalty_lot_uses_lot_id_loyalty_lots")
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_lot_uses_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["spent_member_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_lot_uses_spent_member_id_businesses"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_lot_uses_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_lot_uses")),
+    )
+    with op.batch_alter_table("loyalty_lot_uses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_lot_uses_entry_id"), ["entry_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_loyalty_lot_uses_lot_id"), ["lot_id"], unique=False)
+        batch_op.create_index("ix_loyalty_lot_uses_program_at", ["program_id", "at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_lot_uses_tenant_id"), ["tenant_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("loyalty_lot_uses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_lot_uses_tenant_id"))
+        batch_op.drop_index("ix_loyalty_lot_uses_program_at")
+        batch_op.drop_index(batch_op.f("ix_loyalty_lot_uses_lot_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_lot_uses_entry_id"))
+
+    op.drop_table("loyalty_lot_uses")
+    with op.batch_alter_table("loyalty_rewards", schema=None) as batch_op:
+        batch_op.drop_index("ix_loyalty_rewards_tenant_order")
+        batch_op.drop_index(batch_op.f("ix_loyalty_rewards_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_rewards_entry_id"))
+
+    op.drop_table("loyalty_rewards")
+    with op.batch_alter_table("loyalty_postings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_postings_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_postings_entry_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_postings_account_id"))
+
+    op.drop_table("loyalty_postings")
+    with op.batch_alter_table("loyalty_lots", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_lots_tenant_id"))
+        batch_op.drop_index("ix_loyalty_lots_tenant_expiry")
+        batch_op.drop_index("ix_loyalty_lots_card_status")
+
+    op.drop_table("loyalty_lots")
+    with op.batch_alter_table("loyalty_balances", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_balances_tenant_id"))
+
+    op.drop_table("loyalty_balances")
     with op.batch_alter_table("phones", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_phones_tenant_id"))
         batch_op.drop_index("ix_phones_tenant_e164")
@@ -609,6 +1292,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
 
     op.drop_table("order_lines")
+    with op.batch_alter_table("loyalty_tier_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_tier_changes_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_tier_changes_card_id"))
+
+    op.drop_table("loyalty_tier_changes")
+    with op.batch_alter_table("loyalty_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_entries_tenant_id"))
+        batch_op.drop_index("ix_loyalty_entries_program_order")
+        batch_op.drop_index("ix_loyalty_entries_program_at")
+        batch_op.drop_index(batch_op.f("ix_loyalty_entries_card_id"))
+
+    op.drop_table("loyalty_entries")
+    with op.batch_alter_table("loyalty_accounts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_accounts_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_accounts_card_id"))
+
+    op.drop_table("loyalty_accounts")
     with op.batch_alter_table("emails", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_emails_tenant_id"))
         batch_op.drop_index("ix_emails_tenant_address")
@@ -631,6 +1331,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notes_customer_id"))
 
     op.drop_table("notes")
+    with op.batch_alter_table("loyalty_cards", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_cards_tenant_id"))
+        batch_op.drop_index("ix_loyalty_cards_tenant_customer")
+
+    op.drop_table("loyalty_cards")
     with op.batch_alter_table("customer_tags", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_tags_tenant_value")
         batch_op.drop_index(batch_op.f("ix_customer_tags_tenant_id"))
@@ -645,6 +1350,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contacts_customer_id"))
 
     op.drop_table("contacts")
+    with op.batch_alter_table("campaign_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaign_members_tenant_id"))
+        batch_op.drop_index("ix_campaign_members_tenant_campaign")
+        batch_op.drop_index(batch_op.f("ix_campaign_members_customer_id"))
+
+    op.drop_table("campaign_members")
+    with op.batch_alter_table("analytics_key_account_flags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analytics_key_account_flags_tenant_id"))
+
+    op.drop_table("analytics_key_account_flags")
+    with op.batch_alter_table("analytics_customer_scores", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analytics_customer_scores_tenant_id"))
+        batch_op.drop_index("ix_analytics_customer_scores_segment")
+
+    op.drop_table("analytics_customer_scores")
     with op.batch_alter_table("addresses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_addresses_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_addresses_customer_id"))
@@ -660,10 +1380,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staff_users_tenant_id"))
 
     op.drop_table("staff_users")
+    with op.batch_alter_table("loyalty_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_members_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_members_business_id"))
+
+    op.drop_table("loyalty_members")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_tenant_id"))
 
     op.drop_table("products")
+    with op.batch_alter_table("loyalty_programs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_programs_tenant_id"))
+
+    op.drop_table("loyalty_programs")
     with op.batch_alter_table("import_batches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_import_batches_tenant_id"))
 
@@ -672,5 +1401,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_departments_tenant_id"))
 
     op.drop_table("departments")
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaigns_tenant_id"))
+
+    op.drop_table("campaigns")
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_keys_tenant_id"))
+
+    op.drop_table("api_keys")
+    with op.batch_alter_table("analytics_segment_playbooks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analytics_segment_playbooks_tenant_id"))
+
+    op.drop_table("analytics_segment_playbooks")
     op.drop_table("businesses")
     # ### end Alembic commands ###

@@ -1,0 +1,324 @@
+"""The ledger's storage primitives: look-ups, locks, balanced postings, lots and idempotency.
+
+Every debit happens after `lock_cards`: SELECT … FOR UPDATE on the card's balance rows on
+PostgreSQL; on SQLite the unit of work already holds the write lock (BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from regulars.domain.errors import ValidationError
+from regulars.domain.loyalty.cards import normalize_number
+from regulars.domain.loyalty.errors import (
+    CardBlocked,
+    IdempotencyConflict,
+    InsufficientBalance,
+    NotAMember,
+    UnknownCard,
+    UnknownProgram,
+)
+from regulars.domain.loyalty.ledger import AccountKind, EntryKind, Posting, check_balanced
+from regulars.services.context import BusinessContext
+from regulars.services.loyalty.results import from_record, to_record
+from regulars.store.loyalty_tables import (
+    LoyaltyAccount,
+    LoyaltyBalance,
+    LoyaltyCard,
+    LoyaltyEntry,
+    LoyaltyMember,
+    LoyaltyPosting,
+    LoyaltyProgram,
+)
+from regulars.store.uow import UnitOfWork
+
+T = TypeVar("T")
+_RETRIES = 3
+
+
+# --- look-ups ---------------------------------------------------------------------------------
+
+
+def find_program(s: Session, ctx: BusinessContext, code: str) -> LoyaltyProgram:
+    """A program the business owns or is a coalition member of (owned ones first)."""
+    rows = s.scalars(
+        select(LoyaltyProgram)
+        .join(LoyaltyMember, LoyaltyMember.program_id == LoyaltyProgram.id)
+        .where(LoyaltyProgram.code == code, LoyaltyMember.business_id == ctx.tenant_id)
+        .order_by((LoyaltyProgram.tenant_id != ctx.tenant_id), LoyaltyProgram.id)
+    ).all()
+    if not rows:
+        raise UnknownProgram(f"no loyalty program {code!r}", field="program")
+    return rows[0]
+
+
+def programs_of(s: Session, ctx: BusinessContext) -> list[LoyaltyProgram]:
+    return list(
+        s.scalars(
+            select(LoyaltyProgram)
+            .join(LoyaltyMember, LoyaltyMember.program_id == LoyaltyProgram.id)
+            .where(LoyaltyMember.business_id == ctx.tenant_id)
+            .order_by(LoyaltyProgram.id)
+        )
+    )
+
+
+def check_member(s: Session, ctx: BusinessContext, program: LoyaltyProgram) -> None:
+    found = s.scalar(
+        select(LoyaltyMember.id).where(
+            LoyaltyMember.program_id == program.id, LoyaltyMember.business_id == ctx.tenant_id
+        )
+    )
+    if found is None:
+        raise NotAMember(f"this business is not a member of program {program.code}")
+
+
+def find_card(s: Session, ctx: BusinessContext, number: str) -> tuple[LoyaltyCard, LoyaltyProgram]:
+    """A card of a program this business belongs to; others' cards are unknown here."""
+    digits = normalize_number(number)
+    row = s.execute(
+        select(LoyaltyCard, LoyaltyProgram)
+        .join(LoyaltyProgram, LoyaltyProgram.id == LoyaltyCard.program_id)
+        .join(LoyaltyMember, LoyaltyMember.program_id == LoyaltyProgram.id)
+        .where(LoyaltyCard.number == digits, LoyaltyMember.business_id == ctx.tenant_id)
+    ).first()
+    if row is None:
+        raise UnknownCard(f"no card {digits}", field="card")
+    return row[0], row[1]
+
+
+def check_active(card: LoyaltyCard) -> None:
+    if card.status != "active":
+        raise CardBlocked(f"card {card.number} is {card.status}", field="card")
+
+
+def clean_ref(text: str, field: str = "order") -> str:
+    ref = (text or "").strip()
+    if not ref or len(ref) > 100:
+        raise ValidationError(f"the {field} reference must be 1–100 characters", field=field)
+    return ref
+
+
+def clean_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 200:
+        raise ValidationError(
+            "an idempotency key must be 1–200 characters", field="idempotency_key"
+        )
+    return key
+
+
+# --- accounts and balances --------------------------------------------------------------------
+
+
+def open_account(
+    s: Session,
+    program: LoyaltyProgram,
+    kind: AccountKind,
+    *,
+    card_id: int | None = None,
+    member: int | None = None,
+) -> LoyaltyAccount:
+    """Create an account with its zero balance (done when its card, member or program is made)."""
+    owner = f"card:{card_id}" if card_id else f"member:{member}" if member else "program"
+    acc = LoyaltyAccount(
+        tenant_id=program.tenant_id,
+        program_id=program.id,
+        kind=kind,
+        owner_key=owner,
+        card_id=card_id,
+        member_business_id=member,
+    )
+    s.add(acc)
+    s.flush()
+    s.add(LoyaltyBalance(account_id=acc.id, tenant_id=program.tenant_id, balance_minor=0))
+    return acc
+
+
+def account_id(
+    s: Session,
+    program: LoyaltyProgram,
+    kind: AccountKind,
+    *,
+    card_id: int | None = None,
+    member: int | None = None,
+) -> int:
+    owner = f"card:{card_id}" if card_id else f"member:{member}" if member else "program"
+    found = s.scalar(
+        select(LoyaltyAccount.id).where(
+            LoyaltyAccount.tenant_id == program.tenant_id,
+            LoyaltyAccount.program_id == program.id,
+            LoyaltyAccount.kind == kind,
+            LoyaltyAccount.owner_key == owner,
+        )
+    )
+    if found is None:
+        raise NotAMember(f"no {kind} account for {owner} in program {program.code}")
+    return found
+
+
+class CardAccounts:
+    """A card's wallet and pending accounts with their balances, read under the lock."""
+
+    def __init__(self, wallet: int, pending: int, available: int, held: int) -> None:
+        self.wallet, self.pending = wallet, pending
+        self.available, self.held = available, held
+
+
+def lock_cards(
+    s: Session, program: LoyaltyProgram, card_ids: Iterable[int]
+) -> dict[int, CardAccounts]:
+    """Lock the cards' balance rows in a fixed order (no deadlocks) and return their balances."""
+    ids = sorted(set(card_ids))
+    if not ids:
+        return {}
+    rows = s.execute(
+        select(LoyaltyAccount.card_id, LoyaltyAccount.kind, LoyaltyBalance)
+        .join(LoyaltyBalance, LoyaltyBalance.account_id == LoyaltyAccount.id)
+        .where(
+            LoyaltyAccount.tenant_id == program.tenant_id,
+            LoyaltyAccount.card_id.in_(ids),
+        )
+        .order_by(LoyaltyBalance.account_id)
+        .with_for_update(of=LoyaltyBalance)
+        .execution_options(populate_existing=True)
+    ).all()
+    found: dict[int, dict[str, LoyaltyBalance]] = {}
+    for card_id, kind, bal in rows:
+        if card_id is not None:
+            found.setdefault(card_id, {})[kind] = bal
+    out = {}
+    for cid in ids:
+        w, p = found[cid][AccountKind.WALLET], found[cid][AccountKind.PENDING]
+        out[cid] = CardAccounts(w.account_id, p.account_id, w.balance_minor, p.balance_minor)
+    return out
+
+
+def new_entry(
+    s: Session,
+    ctx: BusinessContext,
+    program: LoyaltyProgram,
+    kind: EntryKind,
+    *,
+    at: datetime,
+    postings: Sequence[Posting],
+    card_id: int | None = None,
+    order_ref: str | None = None,
+    order_amount_minor: int | None = None,
+    reversed_minor: int = 0,
+    unrecovered_minor: int = 0,
+    given_back_minor: int = 0,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+    result: Any = None,
+) -> LoyaltyEntry:
+    """Write one balanced entry and move the cached balances; a customer account going below
+    zero aborts the whole transaction."""
+    postings = [p for p in postings if p.amount != 0]
+    check_balanced(postings)
+    entry = LoyaltyEntry(
+        tenant_id=program.tenant_id,
+        program_id=program.id,
+        kind=kind,
+        at=at,
+        actor_id=ctx.actor_id,
+        member_business_id=ctx.tenant_id,
+        card_id=card_id,
+        order_ref=order_ref,
+        order_amount_minor=order_amount_minor,
+        reversed_minor=reversed_minor,
+        unrecovered_minor=unrecovered_minor,
+        given_back_minor=given_back_minor,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        result=to_record(result) if result is not None else None,
+    )
+    s.add(entry)
+    s.flush()  # the unique (program, idempotency key) constraint decides here
+    s.add_all(
+        LoyaltyPosting(
+            tenant_id=program.tenant_id,
+            entry_id=entry.id,
+            account_id=p.account,
+            amount_minor=p.amount,
+        )
+        for p in postings
+    )
+    totals: dict[int, int] = {}
+    for p in postings:
+        totals[p.account] = totals.get(p.account, 0) + p.amount
+    for acc in sorted(totals):
+        s.execute(
+            update(LoyaltyBalance)
+            .where(LoyaltyBalance.account_id == acc)
+            .values(balance_minor=LoyaltyBalance.balance_minor + totals[acc])
+        )
+    negative = s.scalar(
+        select(LoyaltyAccount.id)
+        .join(LoyaltyBalance, LoyaltyBalance.account_id == LoyaltyAccount.id)
+        .where(
+            LoyaltyAccount.id.in_(list(totals)),
+            LoyaltyAccount.kind.in_([AccountKind.WALLET, AccountKind.PENDING]),
+            LoyaltyBalance.balance_minor < 0,
+        )
+    )
+    if negative is not None:
+        raise InsufficientBalance("the balance would go below zero")
+    return entry
+
+
+# --- idempotency ------------------------------------------------------------------------------
+
+
+def request_hash(operation: str, **params: Any) -> str:
+    """A stable fingerprint of a request: the same key must come back with the same one."""
+    body = json.dumps({"op": operation, **params}, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def replay(
+    s: Session, program: LoyaltyProgram, key: str | None, fingerprint: str, cls: type[T]
+) -> T | None:
+    """The first result for this key, or None when the key is new; another request → refused."""
+    if key is None:
+        return None
+    entry = s.scalar(
+        select(LoyaltyEntry).where(
+            LoyaltyEntry.program_id == program.id, LoyaltyEntry.idempotency_key == key
+        )
+    )
+    if entry is None:
+        return None
+    if entry.request_hash != fingerprint:
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was already used for a different request",
+            field="idempotency_key",
+        )
+    data = dict(entry.result or {})
+    data["replayed"] = True
+    if "entry_id" in {f for f in getattr(cls, "__dataclass_fields__", {})}:
+        data["entry_id"] = entry.id
+    return from_record(cls, data)
+
+
+def write_once(uow: UnitOfWork, work: Callable[[Session], T], *, keyed: bool) -> T:
+    """Run a write in a locking unit of work. When two requests with one key race on PostgreSQL,
+    the unique constraint refuses the second; it is retried and then replays the first."""
+    for attempt in range(_RETRIES):
+        try:
+            with uow.locking() as w:
+                return work(w.session)
+        except IntegrityError:
+            if not keyed or attempt == _RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
