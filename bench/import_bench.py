@@ -11,7 +11,10 @@ Each of our imports runs in a fresh child process (so its peak RSS is its own) a
 around the service call, i.e. what `regulars import orders FILE` does after start-up. The
 child also samples its RSS as the import advances, to show memory does not grow with the file.
 
-    python bench/import_bench.py [--rows 1000000] [--write-docs]
+    python bench/import_bench.py [--rows 1000000] [--write-docs] [--row-by-row]
+
+`--row-by-row` runs our imports with the CSV orders parsed row by row instead of column-wise
+(the same results), to measure what the column-wise parser brings on this machine.
 """
 
 from __future__ import annotations
@@ -103,7 +106,10 @@ def child(kind: str, path: str, url: str) -> None:
     """Run one import the way the CLI does and print the figures as JSON (child process)."""
     sys.path.insert(0, str(ROOT / "src"))
     from regulars.bootstrap import make_app
-    from regulars.services.importing import check_file, import_customers, import_orders
+    from regulars.services.importing import check_file, import_customers, import_orders, order_rows
+
+    if os.environ.get("REGULARS_BENCH_ROW_BY_ROW"):
+        order_rows.VECTORISED = False
 
     app = make_app(url)
     ctx = app.business()
@@ -333,6 +339,9 @@ def main() -> None:
         "--rows", type=int, default=1_000_000, help="order lines (default 1,000,000)"
     )
     parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument(
+        "--row-by-row", action="store_true", help="parse CSV orders row by row (for comparison)"
+    )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "FILE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -340,6 +349,8 @@ def main() -> None:
         return
 
     n = args.rows
+    if args.row_by_row:
+        os.environ["REGULARS_BENCH_ROW_BY_ROW"] = "1"  # read by the child processes
     load = os.getloadavg()[0]  # other work on the machine skews every figure: say how much
     n_customers = max(1, n // 10)
     results: list[tuple[str, float, float, str, float]] = []  # db, ours, reference, what, RSS
@@ -379,7 +390,10 @@ def main() -> None:
                 drop_pg_database(PG_DB)
 
     print()
-    print(f"{n:,} order lines, full validation, {datetime.now(UTC):%Y-%m-%d}, {machine()}")
+    parsing = "row by row" if args.row_by_row else "column-wise"
+    print(
+        f"{n:,} order lines, full validation ({parsing}), {datetime.now(UTC):%Y-%m-%d}, {machine()}"
+    )
     print(f"load average when the run started: {load:.1f}")
     print(f"{'database':<12}{'ours rows/s':>13}{'ref rows/s':>13}{'ratio':>7}{'RSS':>8}  reference")
     for name, rate, ref_rate, what, rss in results:
@@ -412,7 +426,8 @@ def main() -> None:
                     "",
                     f"{n:,} order lines (1–5 per order, {n_customers:,} customers) in one CSV "
                     "file, "
-                    "imported with full validation (dates, decimals, currencies, statuses, "
+                    f"imported with full validation, CSV parsed {parsing} (dates, decimals, "
+                    "currencies, statuses, "
                     "customers looked up, content hash, upsert into orders, order lines and status "
                     "history, first-deal dates). Ours is the import itself, timed in a fresh "
                     "process after start-up; each reference is measured in the same run.",

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from hashlib import blake2b
 from typing import Any
 
 from regulars.domain.errors import DomainError
 from regulars.domain.money import minor_units, normalize_currency
 from regulars.domain.orders import parse_status
 from regulars.services.importing.columns import ColumnMap
+from regulars.services.importing.order_columns import column_chunks
+from regulars.services.importing.order_hash import OrderHasher
 from regulars.services.importing.order_parts import DEFAULT_STATUS, Chunk, Line, ParsedOrder
 from regulars.services.importing.reading import cell_text
 from regulars.services.importing.sql import Native
@@ -30,6 +31,8 @@ from regulars.services.importing.values import (
 )
 
 CHUNK_LINES = 10_000
+# CSV files are checked a column at a time (order_columns); False: row by row everywhere
+VECTORISED = True
 _ONE = Decimal(1)
 _MAX_WHOLE = 99_999_999_999
 # Columns that describe the order, so every line of one order must say the same.
@@ -49,8 +52,12 @@ class OrderRows:
         *,
         typed_cells: bool = False,
         decimal_comma: bool = False,
+        vectorised: bool | None = None,
     ) -> None:
         self.cmap = cmap
+        self.vectorised = VECTORISED if vectorised is None else vectorised
+        self.chunk_lines = CHUNK_LINES
+        self.hasher = OrderHasher()
         self.decimal_comma = decimal_comma
         self.native = native
         self.typed_cells = typed_cells  # workbook rows: dates are datetime, not text
@@ -77,6 +84,9 @@ class OrderRows:
 
     def chunks(self, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Chunk]:
         """Group consecutive rows by order id; a chunk never splits an order."""
+        if self.vectorised and not self.typed_cells:
+            yield from column_chunks(self, rows)
+            return
         i_id = self.i_id
         chunk: list[ParsedOrder] = []
         products: dict[str, tuple[str, str | None, int | None, str | None]] = {}
@@ -95,7 +105,8 @@ class OrderRows:
             if oid != gid or not oid:
                 if group:
                     chunk.append(self._parsed(gid or "", group, products))
-                    if n >= CHUNK_LINES:
+                    if n >= self.chunk_lines:
+                        self._hash_valid(chunk)
                         yield Chunk(chunk, group[-1][0], products)
                         chunk, n, products = [], 0, {}
                 group = []
@@ -105,7 +116,11 @@ class OrderRows:
         if group:
             chunk.append(self._parsed(gid or "", group, products))
         if chunk:
+            self._hash_valid(chunk)
             yield Chunk(chunk, line, products)
+
+    def _hash_valid(self, orders: list[ParsedOrder]) -> None:
+        self.hasher.hash_orders([o for o in orders if not o.errors])
 
     def _parsed(
         self,
@@ -115,11 +130,18 @@ class OrderRows:
     ) -> ParsedOrder:
         order = self.parse(oid, rows)
         if not order.errors:
-            for sku, name, category, _q, _p, _t, cost in order.lines:
-                if sku not in products:
-                    currency = order.currency if cost is not None else None
-                    products[sku] = (name or sku, category, cost, currency)
+            self._describe_products(order, products)
         return order
+
+    @staticmethod
+    def _describe_products(
+        order: ParsedOrder, products: dict[str, tuple[str, str | None, int | None, str | None]]
+    ) -> None:
+        """A SKU is described by the first valid line that names it."""
+        for sku, name, category, _q, _p, _t, cost in order.lines:
+            if sku not in products:
+                currency = order.currency if cost is not None else None
+                products[sku] = (name or sku, category, cost, currency)
 
     # -- one order -------------------------------------------------------------------------
 
@@ -184,12 +206,11 @@ class OrderRows:
             total += parsed[5]
             lines.append(parsed)
         if not errors:
-            order.total_minor = total
-            order.hash = self._hash(order)
+            order.total_minor = total  # the hash is set for the whole chunk (order_hash)
             self._prepare(order)
         return order
 
-    def _prepare(self, order: ParsedOrder) -> None:
+    def _prepare(self, order: ParsedOrder, line_rows: list[list[Any]] | None = None) -> None:
         """Values in the driver's form, and line rows for the writer to complete."""
         order.placed_native = self.native.moment(order.placed_at)
         order.since_native = (
@@ -198,7 +219,9 @@ class OrderRows:
             else order.placed_native
         )
         # tenant_id, order_id, line_no, product (the SKU until the writer knows its id), ...
-        if self.native.sqlite:
+        if line_rows is not None:  # made for a whole chunk at once (order_columns)
+            order.line_rows = line_rows
+        elif self.native.sqlite:
             order.line_rows = [
                 [None, None, no, ln[0], float(ln[3]), ln[4], ln[5]]
                 for no, ln in enumerate(order.lines, 1)
@@ -353,22 +376,3 @@ class OrderRows:
                     hit = CellError("status", e.message)
             self._statuses[raw] = hit
         return hit
-
-    @staticmethod
-    def _hash(o: ParsedOrder) -> str:
-        """What the order says, so a re-import can tell 'unchanged' without comparing fields.
-
-        Built from parsed values, so '2.000' and '2', 'USD' and 'usd' hash the same.
-        """
-        assert o.placed_at is not None
-        key = (
-            o.customer_ref,
-            o.placed_at.timestamp(),
-            o.status,
-            o.currency,
-            o.store,
-            o.channel,
-            o.status_changed_at.timestamp() if o.status_changed_at else None,
-            o.lines,
-        )
-        return blake2b(repr(key).encode(), digest_size=16).hexdigest()

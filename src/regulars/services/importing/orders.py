@@ -20,6 +20,7 @@ from regulars.domain.orders import OrderStatus
 from regulars.services.context import BusinessContext
 from regulars.services.importing.columns import ORDERS, ColumnMap
 from regulars.services.importing.first_deal import refresh_first_deals, set_first_deals
+from regulars.services.importing.order_hash import is_legacy, legacy_hash
 from regulars.services.importing.order_parts import Chunk, ParsedOrder
 from regulars.services.importing.order_refs import Buyer, Existing, References
 from regulars.services.importing.order_rows import OrderRows
@@ -32,7 +33,7 @@ from regulars.services.importing.runner import (
     WriterBase,
     run_import,
 )
-from regulars.services.importing.sql import Native, keys, one_of, table_of
+from regulars.services.importing.sql import Native, keys, one_of, table_of, update_rows
 from regulars.services.importing.values import Dates, RowError
 from regulars.store.bulk import allocate_ids, insert_rows
 from regulars.store.tables import Order, OrderLine, OrderStatusChange
@@ -153,10 +154,16 @@ class OrderWriter(WriterBase):
                 valid.append(o)
         buyers = self.refs.buyers_of({o.customer_ref for o in valid})
         known: list[ParsedOrder] = []
+        # customers whose first deal is recomputed from all their orders rather than compared
+        # in memory: reached through a merge, or touched that way earlier in this import
+        exact: set[int] = set()
+        stale = self.refs.exact_ids
         for o in valid:
             buyer = buyers.get(o.customer_ref)
             if isinstance(buyer, Buyer):
                 known.append(o)
+                if buyer.exact or buyer.id in stale:
+                    exact.add(buyer.id)
             else:
                 reason = buyer or (
                     f"no customer with external_id {o.customer_ref!r} (import customers first)"
@@ -166,6 +173,7 @@ class OrderWriter(WriterBase):
         new: list[ParsedOrder] = []
         changed: list[tuple[ParsedOrder, Existing]] = []
         same: list[int] = []
+        rehashed: list[tuple[int, str]] = []  # unchanged since an older version hashed them
         for o in known:
             old = existing.get(o.external_id)
             if old is None:
@@ -175,16 +183,13 @@ class OrderWriter(WriterBase):
             elif old.hash == o.hash:
                 same.append(old.id)
                 self.result.unchanged += len(o.rows)
+            elif is_legacy(old.hash) and old.hash == legacy_hash(o):
+                same.append(old.id)
+                rehashed.append((old.id, o.hash))
+                self.result.unchanged += len(o.rows)
             else:
                 changed.append((o, old))
         self.refs.ensure_products(chunk.products, [*new, *(o for o, _ in changed)])
-        # customers whose first deal is recomputed from all their orders rather than compared
-        # in memory: reached through a merge, or touched that way earlier in this import
-        exact: set[int] = set()
-        for o in known:
-            buyer = buyers[o.customer_ref]
-            if isinstance(buyer, Buyer) and (buyer.exact or buyer.id in self.refs.exact_ids):
-                exact.add(buyer.id)
         self._insert(new, buyers)
         self._update(changed, buyers, exact)
         if same:
@@ -194,6 +199,7 @@ class OrderWriter(WriterBase):
                 .values(import_batch_id=self.batch),
                 {"ids": keys(self.conn, same)},
             )
+            update_rows(self.conn, _orders, ["import_hash"], rehashed)
         self._first_deals(new, buyers, exact)
 
     # -- rejects ----------------------------------------------------------------------------
@@ -219,14 +225,13 @@ class OrderWriter(WriterBase):
         tenant = self.tenant
         products = self.refs.products
         out: list[list[Any]] = []
-        add = out.append
         for oid, o in orders:
             for row in o.line_rows:
                 row[0] = tenant
                 row[1] = oid
                 if type(row[3]) is str:  # not yet filled in (an order is written once)
                     row[3] = products[row[3]]
-                add(row)
+            out += o.line_rows
         return out
 
     def _insert(self, new: list[ParsedOrder], buyers: dict[str, Buyer | str]) -> None:
@@ -352,7 +357,7 @@ class OrderWriter(WriterBase):
             cid: day for cid, day in earliest.items() if (now := current[cid]) is None or day < now
         }
         set_first_deals(self.conn, dates=moves)
-        for o in new:  # keep the cached customers in step with what was just written
+        for o in new if moves else ():  # keep the cached customers in step with the store
             buyer = buyers[o.customer_ref]
             if isinstance(buyer, Buyer) and buyer.id in moves:
                 buyer.first_deal_on = moves[buyer.id]
