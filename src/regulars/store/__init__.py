@@ -8,6 +8,7 @@ from regulars.store import (
     analytics_tables,
     api_tables,
     campaign_tables,
+    loyalty_offer_tables,
     loyalty_tables,
     tables,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "analytics_tables",
     "api_tables",
     "campaign_tables",
+    "loyalty_offer_tables",
     "loyalty_tables",
     "tables",
 ]
