@@ -58,10 +58,24 @@ class Load:
     seconds: float
     latencies: list[float]
     waits: str = ""
+    cpu: dict[str, float] | None = None  # CPU seconds during the load: api, postgresql, clients
 
     @property
     def ops(self) -> float:
         return self.operations / self.seconds
+
+    def cpu_ms(self) -> dict[str, float]:
+        """CPU milliseconds per operation, by process group."""
+        return {k: v * 1000 / max(self.operations, 1) for k, v in (self.cpu or {}).items()}
+
+    def cpu_bound_ops(self) -> float:
+        """Operations/s if all the machine's cores did only this work (CPU-bound ceiling)."""
+        per_op = sum((self.cpu or {}).values()) / max(self.operations, 1)
+        return (os.cpu_count() or 1) / per_op if per_op else float("nan")
+
+    def cpu_text(self) -> str:
+        parts = ", ".join(f"{k} {v:.1f}" for k, v in self.cpu_ms().items())
+        return f"CPU ms per operation: {parts}; CPU-bound ceiling {self.cpu_bound_ops():,.0f} ops/s"
 
     def pct(self, q: float) -> float:
         data = sorted(self.latencies)
@@ -119,6 +133,43 @@ def start_api(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the API did not start")
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone or not visible)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _tree(pid: int) -> list[int]:
+    out = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            out += _tree(int(child))
+    return out
+
+
+def _backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the API (visible when the server is local)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                    )
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
 def run_load(base: str, key: str, cards: list[str], clients: int, seconds: float) -> Load:
     """`clients` threads, each with one keep-alive connection, doing accrue + redeem pairs."""
     stop = time.monotonic() + seconds
@@ -160,9 +211,18 @@ def api_load(url: str, label: str, args: argparse.Namespace, workers: int) -> Lo
     sampler = WaitSampler(url) if url.startswith("postgresql") else None
     try:
         run_load(base, key, cards, args.clients, 2)  # warm-up: connections, caches
+        api_pids = _tree(proc.pid)
+        db_pids = _backends(url) if url.startswith("postgresql") else []
+        before = [sum(map(_proc_cpu, api_pids)), sum(map(_proc_cpu, db_pids)), time.process_time()]
         if sampler:
             sampler.start()
         load = run_load(base, key, cards, args.clients, args.seconds)
+        after = [sum(map(_proc_cpu, api_pids)), sum(map(_proc_cpu, db_pids)), time.process_time()]
+        load.cpu = {
+            "API": after[0] - before[0],
+            **({"PostgreSQL": after[1] - before[1]} if db_pids else {}),
+            "clients": after[2] - before[2],
+        }
     finally:
         if sampler:
             load_waits = sampler.stop()
@@ -174,6 +234,7 @@ def api_load(url: str, label: str, args: argparse.Namespace, workers: int) -> Lo
         f"{load.errors} errors",
         flush=True,
     )
+    print(f"  {load.cpu_text()}", flush=True)
     if sampler:
         load.waits = load_waits
         print(f"  PostgreSQL backends of the API were: {load.waits}", flush=True)
@@ -296,14 +357,18 @@ def report(loads: list[Load], tps: float | None, args: argparse.Namespace) -> No
         "`POST /v1/pos/accrue` + `POST /v1/pos/redeem` on random cards of a 5 % cashback "
         f"program ({args.cards} cards) for {args.seconds:g} s against `regulars serve` "
         "(uvicorn); one operation is one POST, a full ledger transaction (idempotency check, "
-        "card lock, balanced postings, lots, cached balances). The reference is `pgbench -N "
-        f"-c 8 -j 2 -T {int(args.seconds)}` (simple update) against the same PostgreSQL server "
-        "in the same run. Clients, server and database share the machine's cores.",
+        "card lock, balanced postings, lots, the card's cached balances). The reference is "
+        f"`pgbench -N -c 8 -j 2 -T {int(args.seconds)}` (simple update) against the same "
+        "PostgreSQL server in the same run. Clients, server and database share the machine's "
+        "cores; the CPU each spent per operation (from /proc) gives the throughput the cores "
+        "could carry if they did nothing else (the machine was shared with other work while "
+        "measured).",
         "",
         "| database | uvicorn workers | ops/s | p50 ms | p99 ms | errors | ratio to pgbench -N |",
         "|---|---:|---:|---:|---:|---:|---|",
         *rows,
     ]
+    lines += ["", *(f"- {x.label}: {x.cpu_text()}." for x in loads if x.cpu)]
     pg = [x for x in loads if x.label == "PostgreSQL"]
     if pg and tps:
         met = pg[0].ops >= 0.2 * tps and pg[0].pct(0.99) < 50

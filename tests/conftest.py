@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.fixtures.value",
     "tests.fixtures.analytics",
     "tests.fixtures.loyalty",
+    "tests.fixtures.loyalty_offers",
 ]
 
 

@@ -243,3 +243,37 @@ def test_accrue_from_basket_lines_and_quote_with_a_redemption(
     assert quoted.status_code == 200, quoted.text
     assert amount(quoted, "available") == Decimal("2.50")
     assert amount(quoted, "max_redeem") == Decimal("2.50")
+
+
+def test_a_till_that_knows_the_customer_quotes_accrues_and_redeems_without_the_card(
+    app: App, ctx: BusinessContext, api_client: TestClient, card: str
+) -> None:
+    from tests.fixtures.customers import make_person
+
+    person = make_person(app, ctx, external_id="C-42")
+    own = issue_card(app.uow(), ctx=ctx, program="CAFE", customer=person.id).number
+    basket = [{"sku": "TEA-01", "quantity": 1, "unit_price": "100.00"}]
+    quoted = post(api_client, "quote", {"customer": "C-42", "currency": "EUR", "lines": basket})
+    assert quoted.status_code == 200, quoted.text
+    assert quoted.json()["card"] == own and quoted.json()["earn"] == "5.00"
+    assert quoted.json()["discount"] == "0.00"  # the currency's precision, even for nothing
+    body = {"customer": "C-42", "order": "B-1", "amount": "100.00", "currency": "EUR"}
+    accrued = post(api_client, "accrue", body, key="acc-B-1")
+    assert accrued.status_code == 200 and accrued.json()["card"] == own
+    body = {"customer": "C-42", "order": "B-2", "amount": "5.00", "currency": "EUR"}
+    redeemed = post(api_client, "redeem", body, key="red-B-2")
+    assert redeemed.status_code == 200 and redeemed.json()["available"] == "0.00"
+    both = {"card": own, "customer": "C-42", "currency": "EUR", "lines": basket}
+    assert post(api_client, "quote", both).status_code == 422
+    unknown = {"customer": "NOBODY", "currency": "EUR", "lines": basket}
+    assert post(api_client, "quote", unknown).status_code in (404, 422)
+
+
+def test_paying_an_order_with_nothing_pending_shows_amounts_with_cents(
+    api_client: TestClient, card: str
+) -> None:
+    body = {"card": card, "order": "P-1", "amount": "10.00", "currency": "EUR"}
+    assert post(api_client, "accrue", body, key="acc-P-1").status_code == 200
+    res = post(api_client, "paid", {"order": "P-1"}, key="paid-P-1")  # already available
+    assert res.status_code == 200, res.text
+    assert res.json()["made_available"] == "0.00" and res.json()["given_back"] == "0.00"

@@ -59,7 +59,7 @@ def test_the_documents_example_on_the_command_line(db_url: str, ctx: BusinessCon
     assert back["reversed"] == "125.00"
     assert run_json("loyalty", "verify", db_url=db_url)["ok"] is True
     settled = run_json("loyalty", "settle", "--period", "2026-01", db_url=db_url)
-    assert settled[0]["positions"] == {"default": "0"}
+    assert settled[0]["positions"] == {"default": "0.00"}  # the currency's precision
 
 
 def test_bad_input_exits_2_and_writes_nothing(db_url: str, app: App, ctx: BusinessContext) -> None:
@@ -117,3 +117,26 @@ def test_cards_are_blocked_replaced_and_found(db_url: str, app: App, ctx: Busine
     assert unknown.returncode == 2 and "unknown_card" in unknown.stderr
     assert run_json("loyalty", "expiring", "--days", "30", db_url=db_url) == []
     assert run_json("loyalty", "expire", db_url=db_url)["cards"] == []
+
+
+def test_accrue_and_redeem_by_the_customer_instead_of_the_card(
+    db_url: str, app: App, ctx: BusinessContext
+) -> None:
+    svc.create_program(app.uow(), ctx=ctx, spec=cashback_spec("C"))
+    person = make_customer(app, ctx, external_id="C-7")
+    number = svc.issue_card(app.uow(), ctx=ctx, program="C", customer=person).number
+    got = run_json(
+        "loyalty", "accrue", "--customer", "C-7", "--order", "A-1", "--amount", "100",
+        "--idempotency-key", "k1", db_url=db_url,
+    )  # fmt: skip
+    assert (got["card"], got["available"]) == (number, "5.00")
+    spent = run_json(
+        "loyalty", "redeem", "--customer", "C-7", "--amount", "5", "--order", "A-2",
+        "--idempotency-key", "k2", db_url=db_url,
+    )  # fmt: skip
+    assert (spent["card"], spent["available"]) == (number, "0.00")
+    neither = run_cli(
+        "loyalty", "redeem", "--amount", "1", "--order", "A-3", "--idempotency-key", "k3",
+        "--json", db_url=db_url,
+    )  # fmt: skip
+    assert neither.returncode == 2 and _error(neither)["code"] == "invalid"

@@ -14,12 +14,15 @@ from regulars.api.routes import cards, pos
 from regulars.api.writes import make_write_gate
 from regulars.bootstrap import App
 from regulars.config import Settings
+from regulars.store.engine import make_api_engine
 
 
 def create_app(source: App | Settings | None = None) -> FastAPI:
     """Build the API over an App (shared with the caller) or over settings (an App of its own)."""
     owned = not isinstance(source, App)
     regulars = source if isinstance(source, App) else App(source or Settings())
+    if owned:
+        regulars.engine = make_api_engine(regulars.settings.database_url)  # before first use
     regulars.ready_schema()  # a new database gets its schema; an old one is refused, clearly
 
     @asynccontextmanager

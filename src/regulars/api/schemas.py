@@ -52,8 +52,27 @@ class BasketLineIn(Strict):
     category: str | None = Field(default=None, max_length=100)
 
 
-class QuoteIn(Strict):
-    card: Ref = Field(description="the card number, as printed (spaces and dashes allowed)")
+class Holder(Strict):
+    """A card by its number, or a customer's own active card by their external id."""
+
+    card: Ref | None = Field(
+        default=None, description="the card number, as printed (spaces and dashes allowed)"
+    )
+    customer: Ref | None = Field(
+        default=None, description="instead of card: the customer's external id"
+    )
+    program: Ref | None = Field(
+        default=None, description="with customer: the program, if they hold several programs' cards"
+    )
+
+    @model_validator(mode="after")
+    def _card_or_customer(self) -> Holder:
+        if (self.card is None) == (self.customer is None):
+            raise PydanticCustomError("invalid", "give exactly one of card or customer")
+        return self
+
+
+class QuoteIn(Holder):
     currency: Currency
     lines: list[BasketLineIn] = Field(min_length=1, max_length=1000)
     redeem: AmountText | None = Field(
@@ -61,8 +80,7 @@ class QuoteIn(Strict):
     )
 
 
-class AccrueIn(Strict):
-    card: Ref
+class AccrueIn(Holder):
     order: Ref
     currency: Currency
     amount: AmountText | None = Field(default=None, description="the paid amount (or give lines)")
@@ -81,8 +99,7 @@ class PaidIn(Strict):
     program: Ref | None = Field(default=None, description="only if the business has several")
 
 
-class RedeemIn(Strict):
-    card: Ref
+class RedeemIn(Holder):
     order: Ref
     amount: AmountText
     currency: Currency

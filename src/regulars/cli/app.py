@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 import regulars.cli.analytics_value  # noqa: F401  (registers its commands on analytics)
+import regulars.cli.loyalty_offers as _loyalty_offers  # noqa: F401  (registers loyalty offers)
 from regulars import __version__
 from regulars.cli import analytics, clv, customers, db, demo, imports, loyalty, orders
 from regulars.cli.api_keys import app as api_keys_app

@@ -1,22 +1,31 @@
-"""`regulars loyalty …`: programs, cards, coalitions and the ledger, at the till and in scripts.
+"""`regulars loyalty …`: programs, cards and coalitions (the ledger commands: loyalty_ledger).
 
-Exit codes: 0 done; 1 refused (insufficient_balance, idempotency_conflict, card_blocked, a
-failed `verify`…); 2 bad input (malformed or negative amounts, wrong currency, bad period,
-unknown card); 4 another thing not found (program, order). With --json a refusal prints
-{"error": {"code": …, "message": …}} on stdout.
+Exit codes: 0 done; 1 refused; 2 bad input; 4 not found (see loyalty_base).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-from regulars.cli.common import DbOption, JsonOption, console, err_console, open_app, print_json
-from regulars.domain.errors import DomainError, NotFound, ValidationError
-from regulars.domain.loyalty.errors import UnknownCard
+from regulars.cli import loyalty_ledger  # noqa: F401  (registers the ledger commands)
+from regulars.cli.common import DbOption, JsonOption, console
+from regulars.cli.loyalty_base import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_FOUND,
+    EXIT_REFUSED,
+    CardOption,
+    _decimal,
+    _fail,
+    _run,
+    app,
+    card_app,
+    exit_code,
+    member_app,
+    program_app,
+)
+from regulars.domain.errors import ValidationError
 from regulars.domain.loyalty.program import (
     ProgramKind,
     ProgramSpec,
@@ -29,76 +38,7 @@ from regulars.services import loyalty as svc
 from regulars.services.context import BusinessContext
 from regulars.store.uow import UnitOfWork
 
-EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 1, 2, 4
-
-app = typer.Typer(no_args_is_help=True, help="Loyalty cards, cashback, points and coalitions.")
-program_app = typer.Typer(no_args_is_help=True, help="Create and show loyalty programs.")
-card_app = typer.Typer(no_args_is_help=True, help="Issue, find, block and replace cards.")
-member_app = typer.Typer(no_args_is_help=True, help="Coalition partners of a program.")
-app.add_typer(program_app, name="program")
-app.add_typer(card_app, name="card")
-app.add_typer(member_app, name="member")
-
-CardOption = Annotated[str, typer.Option("--card", help="Card number (spaces allowed).")]
-OrderOption = Annotated[str, typer.Option("--order", help="The order's reference.")]
-KeyOption = Annotated[
-    str, typer.Option("--idempotency-key", help="Unique per operation: a retry writes nothing.")
-]
-CurrencyOption = Annotated[
-    str | None, typer.Option("--currency", help="Refuse unless the program's currency is this.")
-]
-ProgramOption = Annotated[
-    str | None, typer.Option("--program", help="Program code (when an order is in several).")
-]
-
-
-def exit_code(error: DomainError) -> int:
-    """Bad input → 2 (an unknown card is bad input at the till); not found → 4; refused → 1."""
-    if isinstance(error, ValidationError | UnknownCard):
-        return EXIT_BAD_INPUT
-    if isinstance(error, NotFound):
-        return EXIT_NOT_FOUND
-    return EXIT_REFUSED
-
-
-def _fail(error: DomainError, as_json: bool) -> NoReturn:
-    if as_json:
-        print_json({"error": {"code": error.code, "message": error.message}})
-    else:
-        err_console.print(
-            f"error [{error.code}]: {error.message}", markup=False, highlight=False, soft_wrap=True
-        )
-    raise typer.Exit(exit_code(error))
-
-
-def _run(
-    db: str | None,
-    as_json: bool,
-    work: Callable[[UnitOfWork, BusinessContext], Any],
-    show: Callable[[Any], None] | str,
-) -> Any:
-    """Run one use case; refusals become an exit code and one line (or a JSON error).
-
-    `show` prints the result for people: a function, or a format string over `r`."""
-    try:
-        with open_app(db) as a:
-            result = work(a.uow(), a.business())
-    except DomainError as e:
-        _fail(e, as_json)
-    if as_json:
-        print_json(result)
-    elif isinstance(show, str):
-        console.print(show.format(r=result), highlight=False, markup=False)
-    else:
-        show(result)
-    return result
-
-
-def _decimal(text: str, field: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except ArithmeticError:
-        raise ValidationError(f"--{field} {text!r} is not a number", field=field) from None
+__all__ = ["EXIT_BAD_INPUT", "EXIT_NOT_FOUND", "EXIT_REFUSED", "_fail", "_run", "app", "exit_code"]
 
 
 @program_app.command("create")
@@ -243,192 +183,3 @@ def card_find(
             )
 
     _run(db, json, lambda uow, ctx: svc.find_cards(uow, ctx=ctx, number=card, phone=phone), show)
-
-
-@app.command("balance")
-def balance(card: CardOption, db: DbOption = None, json: JsonOption = False) -> None:
-    """Available and pending value and the tier of a card."""
-    _run(
-        db,
-        json,
-        lambda uow, ctx: svc.card_balance(uow, ctx=ctx, number=card),
-        "{r.available} {r.unit} available, {r.pending} pending; tier {r.tier}",
-    )
-
-
-@app.command("accrue")
-def accrue(
-    card: CardOption,
-    order: OrderOption,
-    amount: Annotated[str, typer.Option("--amount", help="Amount paid for the order.")],
-    idempotency_key: KeyOption,
-    pending: Annotated[bool, typer.Option("--pending", help="Wait for the payment.")] = False,
-    currency: CurrencyOption = None,
-    db: DbOption = None,
-    json: JsonOption = False,
-) -> None:
-    """Credit what an order earns on a card (pending until paid with --pending)."""
-    _run(
-        db,
-        json,
-        lambda uow, ctx: svc.accrue(
-            uow,
-            ctx=ctx,
-            card=card,
-            order=order,
-            amount=amount,
-            currency=currency,
-            pending=pending,
-            idempotency_key=idempotency_key,
-        ),
-        "Earned {r.earned}; available {r.available}, pending {r.pending_balance}.",
-    )
-
-
-@app.command("paid")
-def paid(
-    order: OrderOption, program: ProgramOption = None, db: DbOption = None, json: JsonOption = False
-) -> None:
-    """The order is paid: its pending value becomes available."""
-    _run(
-        db,
-        json,
-        lambda uow, ctx: svc.mark_paid(uow, ctx=ctx, order=order, program=program),
-        "Order {r.order}: {r.made_available} now available.",
-    )
-
-
-@app.command("cancel")
-def cancel(
-    order: OrderOption, program: ProgramOption = None, db: DbOption = None, json: JsonOption = False
-) -> None:
-    """The order was cancelled before payment: pending value released, redemptions returned."""
-    _run(
-        db,
-        json,
-        lambda uow, ctx: svc.cancel_order(uow, ctx=ctx, order=order, program=program),
-        "Order {r.order}: released {r.released}, gave back {r.given_back}.",
-    )
-
-
-@app.command("redeem")
-def redeem(
-    card: CardOption,
-    amount: Annotated[str, typer.Option("--amount", help="Value to spend from the card.")],
-    order: OrderOption,
-    idempotency_key: KeyOption,
-    order_total: Annotated[
-        str | None, typer.Option("--order-total", help="Applies the program's redeem cap.")
-    ] = None,
-    currency: CurrencyOption = None,
-    db: DbOption = None,
-    json: JsonOption = False,
-) -> None:
-    """Pay part of an order from the card's balance."""
-    _run(
-        db,
-        json,
-        lambda uow, ctx: svc.redeem(
-            uow,
-            ctx=ctx,
-            card=card,
-            amount=amount,
-            order=order,
-            order_total=order_total,
-            currency=currency,
-            idempotency_key=idempotency_key,
-        ),
-        "Redeemed {r.redeemed}; {r.available} left.",
-    )
-
-
-@app.command("refund")
-def refund(
-    order: OrderOption,
-    idempotency_key: KeyOption,
-    amount: Annotated[
-        str | None, typer.Option("--amount", help="Part of the order refunded (default: all).")
-    ] = None,
-    currency: CurrencyOption = None,
-    program: ProgramOption = None,
-    db: DbOption = None,
-    json: JsonOption = False,
-) -> None:
-    """Refund an order in full or in part: earned value taken back, redeemed value given back."""
-    _run(
-        db,
-        json,
-        lambda uow, ctx: svc.refund(
-            uow,
-            ctx=ctx,
-            order=order,
-            amount=amount,
-            currency=currency,
-            program=program,
-            idempotency_key=idempotency_key,
-        ),
-        "Took back {r.reversed} (unrecovered {r.unrecovered}), gave back {r.given_back}.",
-    )
-
-
-@app.command("verify")
-def verify(db: DbOption = None, json: JsonOption = False) -> None:
-    """Rebuild every balance from postings and check every invariant; exit 1 on any problem."""
-
-    def show(r: svc.LedgerReport) -> None:
-        for p in r.problems:
-            console.print(f"{p.code}: {p.message}", highlight=False, markup=False)
-        state = "ok" if r.ok else f"{len(r.problems)} problem(s)"
-        console.print(f"{r.entries} entries, {r.accounts} accounts, {r.lots} lots: {state}")
-
-    report = _run(db, json, lambda uow, ctx: svc.verify_ledger(uow, ctx=ctx), show)
-    if not report.ok:
-        raise typer.Exit(EXIT_REFUSED)
-
-
-@app.command("expire")
-def expire(db: DbOption = None, json: JsonOption = False) -> None:
-    """The daily run: post every lot past its expiry date as expired."""
-
-    def show(r: svc.ExpiryRun) -> None:
-        for c in r.cards:
-            console.print(f"{c.number}: {c.expired} expired", highlight=False, markup=False)
-        console.print(f"{len(r.cards)} card(s) had value expire.")
-
-    _run(db, json, lambda uow, ctx: svc.expire_lots(uow, ctx=ctx), show)
-
-
-@app.command("expiring")
-def expiring(
-    days: Annotated[int, typer.Option("--days", help="Look this many days ahead.")] = 30,
-    db: DbOption = None,
-    json: JsonOption = False,
-) -> None:
-    """Value that expires within the next N days, per card (for warning messages)."""
-
-    def show(rows: list[svc.ExpiringValue]) -> None:
-        for v in rows:
-            when = v.expires_at.date().isoformat()
-            console.print(f"{v.number}  {v.amount}  from {when}", highlight=False, markup=False)
-
-    _run(db, json, lambda uow, ctx: svc.expiring_soon(uow, ctx=ctx, days=days), show)
-
-
-@app.command("settle")
-def settle(
-    period: Annotated[str, typer.Option("--period", help="A month, YYYY-MM (UTC).")],
-    program: ProgramOption = None,
-    db: DbOption = None,
-    json: JsonOption = False,
-) -> None:
-    """What each coalition member owes each other for the month, summing to zero."""
-
-    def show(rows: list[svc.Settlement]) -> None:
-        for st in rows:
-            console.print(f"{st.program} {st.period} ({st.currency})", highlight=False)
-            for line in st.lines:
-                console.print(f"  {line.debtor} owes {line.creditor} {line.amount}", markup=False)
-            if not st.lines:
-                console.print("  nothing to settle")
-
-    _run(db, json, lambda uow, ctx: svc.settle(uow, ctx=ctx, period=period, program=program), show)

@@ -10,9 +10,10 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,8 @@ from regulars.store.loyalty_tables import (
 from regulars.store.uow import UnitOfWork
 
 T = TypeVar("T")
+_ENTRIES = cast(Table, LoyaltyEntry.__table__)
+_POSTINGS = cast(Table, LoyaltyPosting.__table__)
 _RETRIES = 3
 
 
@@ -154,6 +157,10 @@ def account_id(
     member: int | None = None,
 ) -> int:
     owner = f"card:{card_id}" if card_id else f"member:{member}" if member else "program"
+    cache = _ids(s)
+    cached = cache.get((program.id, kind, owner))
+    if cached is not None:
+        return cached
     found = s.scalar(
         select(LoyaltyAccount.id).where(
             LoyaltyAccount.tenant_id == program.tenant_id,
@@ -164,7 +171,44 @@ def account_id(
     )
     if found is None:
         raise NotAMember(f"no {kind} account for {owner} in program {program.code}")
+    cache[(program.id, kind, owner)] = found
+    _known(s)[found] = kind in _CARD_KINDS
     return found
+
+
+# Accounts never change once created, so their ids and kinds are remembered per database (keyed by
+# the engine's connection pool: a new engine, a new cache), saving a round trip per operation.
+_CARD_KINDS = frozenset({AccountKind.WALLET, AccountKind.PENDING})
+_CACHES: WeakKeyDictionary[Any, dict[str, dict[Any, Any]]] = WeakKeyDictionary()
+
+
+def _cache(s: Session, name: str) -> dict[Any, Any]:
+    per_db = _CACHES.get(s.get_bind().engine.pool)
+    if per_db is None:
+        per_db = _CACHES.setdefault(s.get_bind().engine.pool, {"ids": {}, "known": {}})
+    return per_db[name]
+
+
+def _ids(s: Session) -> dict[tuple[int, str, str], int]:
+    return _cache(s, "ids")
+
+
+def _known(s: Session) -> dict[int, bool]:
+    """account id → whether it is a card's own account (wallet or pending)."""
+    return _cache(s, "known")
+
+
+def card_accounts(s: Session, accounts: Iterable[int]) -> set[int]:
+    """Which of `accounts` belong to a card (their balances are cached and may not go negative)."""
+    known = _known(s)
+    wanted = set(accounts)
+    unknown = [a for a in wanted if a not in known]
+    if unknown:
+        for acc, kind in s.execute(
+            select(LoyaltyAccount.id, LoyaltyAccount.kind).where(LoyaltyAccount.id.in_(unknown))
+        ):
+            known[acc] = kind in _CARD_KINDS
+    return {a for a in wanted if known.get(a)}
 
 
 class CardAccounts:
@@ -201,6 +245,7 @@ def lock_cards(
     for cid in ids:
         w, p = found[cid][AccountKind.WALLET], found[cid][AccountKind.PENDING]
         out[cid] = CardAccounts(w.account_id, p.account_id, w.balance_minor, p.balance_minor)
+        _known(s).update({w.account_id: True, p.account_id: True})
     return out
 
 
@@ -226,10 +271,10 @@ def new_entry(
     zero aborts the whole transaction."""
     postings = [p for p in postings if p.amount != 0]
     check_balanced(postings)
-    entry = LoyaltyEntry(
+    values = dict(
         tenant_id=program.tenant_id,
         program_id=program.id,
-        kind=kind,
+        kind=str(kind),
         at=at,
         actor_id=ctx.actor_id,
         member_business_id=ctx.tenant_id,
@@ -243,37 +288,37 @@ def new_entry(
         request_hash=request_hash,
         result=to_record(result) if result is not None else None,
     )
-    s.add(entry)
-    s.flush()  # the unique (program, idempotency key) constraint decides here
-    s.add_all(
-        LoyaltyPosting(
-            tenant_id=program.tenant_id,
-            entry_id=entry.id,
-            account_id=p.account,
-            amount_minor=p.amount,
+    # Core statements, not the ORM's unit of work: the till's hot path, a few ms less CPU each.
+    # The unique (program, idempotency key) constraint decides here.
+    new_id = s.execute(insert(_ENTRIES).values(values).returning(_ENTRIES.c.id)).scalar_one()
+    if postings:
+        s.execute(
+            insert(_POSTINGS),
+            [
+                {
+                    "tenant_id": program.tenant_id,
+                    "entry_id": new_id,
+                    "account_id": p.account,
+                    "amount_minor": p.amount,
+                }
+                for p in postings
+            ],
         )
-        for p in postings
-    )
+    entry = LoyaltyEntry(id=new_id, **values)  # detached: callers read its id and fields
     totals: dict[int, int] = {}
     for p in postings:
         totals[p.account] = totals.get(p.account, 0) + p.amount
-    for acc in sorted(totals):
-        s.execute(
+    # Only a card's own accounts keep a cached balance: shared ones (clearing, expired …) would
+    # make every write of a business queue on one row; `verify` sums their postings instead.
+    for acc in sorted(card_accounts(s, totals)):
+        after = s.execute(
             update(LoyaltyBalance)
             .where(LoyaltyBalance.account_id == acc)
             .values(balance_minor=LoyaltyBalance.balance_minor + totals[acc])
-        )
-    negative = s.scalar(
-        select(LoyaltyAccount.id)
-        .join(LoyaltyBalance, LoyaltyBalance.account_id == LoyaltyAccount.id)
-        .where(
-            LoyaltyAccount.id.in_(list(totals)),
-            LoyaltyAccount.kind.in_([AccountKind.WALLET, AccountKind.PENDING]),
-            LoyaltyBalance.balance_minor < 0,
-        )
-    )
-    if negative is not None:
-        raise InsufficientBalance("the balance would go below zero")
+            .returning(LoyaltyBalance.balance_minor)
+        ).scalar_one()
+        if after < 0:
+            raise InsufficientBalance("the balance would go below zero")
     return entry
 
 
@@ -299,6 +344,11 @@ def replay(
     )
     if entry is None:
         return None
+    return replayed(entry, key, fingerprint, cls)
+
+
+def replayed(entry: LoyaltyEntry, key: str, fingerprint: str, cls: type[T]) -> T:
+    """The stored result of the entry first written under `key`, if the request is the same."""
     if entry.request_hash != fingerprint:
         raise IdempotencyConflict(
             f"idempotency key {key!r} was already used for a different request",

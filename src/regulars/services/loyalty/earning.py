@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from regulars.domain.errors import Conflict, ValidationError
@@ -20,19 +20,20 @@ from regulars.domain.loyalty.ledger import AccountKind, EntryKind, Posting
 from regulars.domain.loyalty.program import ProgramSpec
 from regulars.domain.money import minor_units
 from regulars.services.context import BusinessContext
+from regulars.services.loyalty.bonuses import birthday_facts
 from regulars.services.loyalty.books import (
     account_id,
     check_active,
     clean_key,
     clean_ref,
-    find_card,
     lock_cards,
     new_entry,
-    replay,
+    replayed,
     request_hash,
     write_once,
 )
 from regulars.services.loyalty.cards import balance_of
+from regulars.services.loyalty.holders import check_holder, holder_card, holder_params
 from regulars.services.loyalty.lots import add_lot
 from regulars.services.loyalty.results import AccrualResult, BasketLine, QuoteResult, Reward
 from regulars.services.loyalty.specs import check_currency, money, parse_money, spec_of, units
@@ -77,7 +78,15 @@ def _facts(s: Session, p: LoyaltyProgram, card: LoyaltyCard) -> rules.CustomerFa
             LoyaltyEntry.order_ref.is_not(None),
         )
     )
-    return rules.CustomerFacts(tier_code=card.tier, previous_orders=int(previous or 0))
+    facts = rules.CustomerFacts(tier_code=card.tier, previous_orders=int(previous or 0))
+    return birthday_facts(s, p, card, facts)
+
+
+def _earlier(s: Session, p: LoyaltyProgram, key: str | None, ref: str) -> list[LoyaltyEntry]:
+    """The entry written under this idempotency key, and any accrual of this order."""
+    this_order = and_(LoyaltyEntry.order_ref == ref, LoyaltyEntry.kind == EntryKind.ACCRUE)
+    which = this_order if key is None else or_(LoyaltyEntry.idempotency_key == key, this_order)
+    return list(s.scalars(select(LoyaltyEntry).where(LoyaltyEntry.program_id == p.id, which)))
 
 
 def _rewards(rs: Sequence[rules.AppliedReward]) -> tuple[Reward, ...]:
@@ -88,13 +97,16 @@ def quote(
     uow: UnitOfWork,
     *,
     ctx: BusinessContext,
-    card: str,
+    card: str | None = None,
     basket: Sequence[BasketLine | Sequence[object]],
     redeem: Decimal | str = "0",
     currency: str | None = None,
+    customer: str | None = None,
+    program: str | None = None,
 ) -> QuoteResult:
     """What the basket costs with the card's discounts, what it earns, the most the balance may
-    pay. Writes nothing."""
+    pay. Writes nothing. The card is named by its number or by its customer's external id."""
+    check_holder(card, customer)
     lines = _basket(basket)
     try:
         wanted = Decimal(str(redeem))
@@ -102,7 +114,7 @@ def quote(
         raise InvalidAmount(f"{redeem!r} is not a number", field="redeem") from None
     with uow:
         s = uow.session
-        c, p = find_card(s, ctx, card)
+        c, p = holder_card(s, ctx, card=card, customer=customer, program=program)
         check_currency(currency, p)
         bal = balance_of(s, c, p)
         q = rules.quote_basket(
@@ -140,7 +152,7 @@ def accrue(
     uow: UnitOfWork,
     *,
     ctx: BusinessContext,
-    card: str,
+    card: str | None = None,
     order: str,
     amount: Decimal | str | None = None,
     basket: Sequence[BasketLine | Sequence[object]] | None = None,
@@ -148,19 +160,23 @@ def accrue(
     pending: bool = False,
     idempotency_key: str | None = None,
     at: datetime | None = None,
+    customer: str | None = None,
+    program: str | None = None,
 ) -> AccrualResult:
     """Credit what an order earns (from its paid `amount` or its `basket`), at `ctx`'s business.
 
     `pending=True` holds it until the order is paid. Snapshots of every reward are stored. The
     same key and request again → the first result; the same key, another request → refused.
+    The card is named by its number or by its customer's external id (and `program`).
     """
+    check_holder(card, customer)
     if (amount is None) == (basket is None):
         raise ValidationError("give an amount or a basket", field="amount")
     ref, key = clean_ref(order), clean_key(idempotency_key)
     lines = _basket(basket) if basket is not None else None
     fingerprint = request_hash(
         "accrue",
-        card=card.strip(),
+        **holder_params(card, customer, program),
         order=ref,
         amount=str(amount),
         basket=[[b.sku, str(b.quantity), str(b.unit_price), b.category] for b in lines or ()],
@@ -170,22 +186,16 @@ def accrue(
     now = at or datetime.now(UTC)
 
     def work(s: Session) -> AccrualResult:
-        c, p = find_card(s, ctx, card)
+        c, p = holder_card(s, ctx, card=card, customer=customer, program=program)
         check_currency(currency, p)
         paid = None if amount is None else money(parse_money(amount, p), p)
         acc = lock_cards(s, p, [c.id])[c.id]
-        first = replay(s, p, key, fingerprint, AccrualResult)
-        if first is not None:
-            return first
+        earlier = _earlier(s, p, key, ref)  # one round trip: the key's entry and the order's
+        first = [e for e in earlier if key is not None and e.idempotency_key == key]
+        if first:
+            return replayed(first[0], key or "", fingerprint, AccrualResult)
         check_active(c)
-        taken = s.scalar(
-            select(LoyaltyEntry.id).where(
-                LoyaltyEntry.program_id == p.id,
-                LoyaltyEntry.order_ref == ref,
-                LoyaltyEntry.kind == EntryKind.ACCRUE,
-            )
-        )
-        if taken is not None:
+        if earlier:
             raise OrderAlreadyAccrued(f"order {ref} already earned in program {p.code}")
         spec = spec_of(p)
         order_amount, applied = _earned(spec, _facts(s, p, c), paid, lines)

@@ -7,7 +7,6 @@ a session too (`*_in`), so `change_order_status` can run them in its own transac
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,7 +67,7 @@ def mark_paid_in(
     accs = lock_cards(s, p, cards)
     lots = _pending_lots(s, p, ref)  # re-read under the lock
     if not lots:
-        return OrderSettled(ref, Decimal(0), Decimal(0), Decimal(0), ())
+        return OrderSettled(ref, units(0, p), units(0, p), units(0, p), ())
     postings: list[Posting] = []
     for lot in lots:
         acc = accs[lot.card_id]
@@ -89,7 +88,7 @@ def mark_paid_in(
         card_id=lots[0].card_id,
         order_ref=ref,
     )
-    return OrderSettled(ref, units(total, p), Decimal(0), Decimal(0), (entry.id,))
+    return OrderSettled(ref, units(total, p), units(0, p), units(0, p), (entry.id,))
 
 
 def mark_paid(
@@ -125,7 +124,7 @@ def cancel_order_in(
     give_back = book.redeemed - book.given_back
     left = (book.basis or 1) - book.refunded
     if not held and not give_back:
-        return OrderSettled(ref, Decimal(0), Decimal(0), Decimal(0), ())
+        return OrderSettled(ref, units(0, p), units(0, p), units(0, p), ())
     rev = post_reversal(
         s,
         ctx,
@@ -140,7 +139,7 @@ def cancel_order_in(
         order_amount_minor=max(left, 0),
         pending_only=True,
     )
-    return OrderSettled(ref, Decimal(0), units(rev.taken, p), units(give_back, p), (rev.entry.id,))
+    return OrderSettled(ref, units(0, p), units(rev.taken, p), units(give_back, p), (rev.entry.id,))
 
 
 def cancel_order(

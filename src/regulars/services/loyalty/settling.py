@@ -61,7 +61,7 @@ def _settle(s: Session, p: LoyaltyProgram, period: str) -> Settlement:
         return round_half_up(units(minor, p) * value, p.currency)
 
     shown = [SettlementLine(slug[o.debtor], slug[o.creditor], money(o.amount)) for o in lines]
-    pos = {slug[b]: Decimal(0) for b, _ in members}
+    pos = {slug[b]: money(0) for b, _ in members}
     for line in shown:
         pos[line.debtor] -= line.amount
         pos[line.creditor] += line.amount

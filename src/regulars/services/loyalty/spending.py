@@ -19,13 +19,13 @@ from regulars.services.loyalty.books import (
     check_active,
     clean_key,
     clean_ref,
-    find_card,
     lock_cards,
     new_entry,
     replay,
     request_hash,
     write_once,
 )
+from regulars.services.loyalty.holders import check_holder, holder_card, holder_params
 from regulars.services.loyalty.lots import consume, open_lots
 from regulars.services.loyalty.results import RedemptionResult, RefundResult
 from regulars.services.loyalty.reversals import order_program, post_reversal, read_order
@@ -44,23 +44,27 @@ def redeem(
     uow: UnitOfWork,
     *,
     ctx: BusinessContext,
-    card: str,
+    card: str | None = None,
     amount: Decimal | str,
     order: str,
     order_total: Decimal | str | None = None,
     currency: str | None = None,
     idempotency_key: str | None = None,
     at: datetime | None = None,
+    customer: str | None = None,
+    program: str | None = None,
 ) -> RedemptionResult:
     """Pay `amount` (program units) of an order from the card, oldest lots first.
 
     The balance is re-read under the card's lock, so concurrent redemptions can never spend the
     same value twice. With `order_total` the program's cap on paying with the balance applies.
+    The card is named by its number or by its customer's external id (and `program`).
     """
+    check_holder(card, customer)
     ref, key = clean_ref(order), clean_key(idempotency_key)
     fingerprint = request_hash(
         "redeem",
-        card=card.strip(),
+        **holder_params(card, customer, program),
         order=ref,
         amount=str(amount),
         order_total=None if order_total is None else str(order_total),
@@ -69,7 +73,7 @@ def redeem(
     now = at or datetime.now(UTC)
 
     def work(s: Session) -> RedemptionResult:
-        c, p = find_card(s, ctx, card)
+        c, p = holder_card(s, ctx, card=card, customer=customer, program=program)
         check_currency(currency, p)
         minor = parse_units(amount, p)
         total = None if order_total is None else parse_money(order_total, p, field="order_total")
@@ -170,8 +174,8 @@ def refund_in(
         redeemed=book.redeemed,
         given_back_before=book.given_back,
     )
-    shown = money(part, p) if book.basis else Decimal(0)
-    done = money(book.refunded + part, p) if book.basis else Decimal(0)
+    shown = money(part if book.basis else 0, p)
+    done = money(book.refunded + part if book.basis else 0, p)
 
     def result(taken: int, unrecovered: int) -> RefundResult:
         return RefundResult(
