@@ -11,19 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from regulars.analytics.backend import Store
-from regulars.analytics.profitability import (
-    DEFAULT_MARGIN_PERCENT,
-    Profitability,
-    bonus_hunters,
-    profitability,
-)
 from regulars.cli.analytics import AsOf, _day, _session, app
 from regulars.cli.common import DbOption, JsonOption, console, print_json, print_table
 from regulars.domain.errors import NotFound
 
-if TYPE_CHECKING:  # payoff pulls in scipy: loaded only when the command runs
+if TYPE_CHECKING:  # Ibis, DuckDB and scipy load only when a command runs
+    from regulars.analytics.backend import Store
     from regulars.analytics.payoff import CampaignPayoff, Interval, RulePayoff
+    from regulars.analytics.profitability import Profitability
+
+DEFAULT_MARGIN_PERCENT = "30"  # regulars.analytics.profitability.DEFAULT_MARGIN_PERCENT
 
 Days = Annotated[
     int, typer.Option("--days", min=0, help="Period in days up to --as-of (0: all time).")
@@ -110,12 +107,14 @@ def _print_profit(title: str, p: Profitability, limit: int | None) -> None:
 def profitability_command(
     as_of: AsOf = None,
     days: Days = 365,
-    margin_percent: MarginPercent = str(DEFAULT_MARGIN_PERCENT),
+    margin_percent: MarginPercent = DEFAULT_MARGIN_PERCENT,
     limit: Limit = None,
     json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Per customer: revenue, margin, reward cost and net contribution; least profitable first."""
+    from regulars.analytics.profitability import profitability
+
     with _session(db) as (_, _ctx, store):
         p = profitability(store, _day(store, as_of), days or None, _percent(margin_percent))
     if json:
@@ -128,12 +127,14 @@ def profitability_command(
 def bonus_hunters_command(
     as_of: AsOf = None,
     days: Days = 365,
-    margin_percent: MarginPercent = str(DEFAULT_MARGIN_PERCENT),
+    margin_percent: MarginPercent = DEFAULT_MARGIN_PERCENT,
     limit: Limit = None,
     json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Customers whose rewards cost more than their margin, or who buy only on promotion."""
+    from regulars.analytics.profitability import bonus_hunters
+
     with _session(db) as (_, _ctx, store):
         p = bonus_hunters(
             store,
@@ -223,7 +224,7 @@ def payoff_command(
         int, typer.Option("--rule-window-days", min=1, help="Days before/after a first reward.")
     ] = 90,
     as_of: AsOf = None,
-    margin_percent: MarginPercent = str(DEFAULT_MARGIN_PERCENT),
+    margin_percent: MarginPercent = DEFAULT_MARGIN_PERCENT,
     json: JsonOption = False,
     db: DbOption = None,
 ) -> None:

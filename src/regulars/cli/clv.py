@@ -11,25 +11,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pyarrow as pa
 import typer
 
-from regulars.analytics.clv import (
-    ClvFitError,
-    ClvInputError,
-    CustomerSummary,
-    evaluate_holdout,
-    fit_clv,
-    predict_table,
-    read_transactions,
-    summarise,
-    write_table,
-)
-from regulars.analytics.clv.dates import from_day_number
-from regulars.analytics.clv.pipeline import MODELS, fit_purchase_model, total_clv
-from regulars.analytics.clv.store_source import main_currency, orders_transactions
 from regulars.cli.common import (
     DbOption,
     JsonOption,
@@ -40,6 +25,13 @@ from regulars.cli.common import (
     print_table,
 )
 from regulars.domain.money import minor_units
+
+if TYPE_CHECKING:  # the models pull in scipy: loaded only when a clv command runs
+    import pyarrow as pa
+
+    from regulars.analytics.clv import CustomerSummary
+
+MODELS = ("bgnbd", "pareto-nbd")  # the names regulars.analytics.clv.pipeline accepts
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -85,6 +77,8 @@ class Source:
 @contextmanager
 def _bad_input_exits() -> Iterator[None]:
     """Errors in the user's data or arguments: one line, exit 2 (the CLI contract)."""
+    from regulars.analytics.clv import ClvFitError, ClvInputError
+
     try:
         yield
     except (ClvInputError, ClvFitError) as e:
@@ -93,6 +87,8 @@ def _bad_input_exits() -> Iterator[None]:
 
 
 def _parse_date(text: str, option: str) -> date:
+    from regulars.analytics.clv import ClvInputError
+
     for fmt in ("%Y-%m-%d", "%Y%m%d"):
         try:
             return datetime.strptime(text.strip(), fmt).date()
@@ -103,6 +99,9 @@ def _parse_date(text: str, option: str) -> date:
 
 def _load(src: Source) -> tuple[pa.Table, int]:
     """The transactions and the number of decimals money is rounded to."""
+    from regulars.analytics.clv import ClvInputError, read_transactions
+    from regulars.analytics.clv.store_source import main_currency, orders_transactions
+
     if src.transactions is not None:
         sep = "\t" if src.sep in ("\\t", "tab") else src.sep
         if len(sep) != 1:
@@ -128,6 +127,9 @@ def _load(src: Source) -> tuple[pa.Table, int]:
 def _summary(
     src: Source, calibration_end: str | None, period: str, holdout_end: str | None = None
 ) -> tuple[CustomerSummary, int]:
+    from regulars.analytics.clv import summarise
+    from regulars.analytics.clv.dates import from_day_number
+
     table, decimals = _load(src)
     if calibration_end is None:
         cal = from_day_number(int(table["day"].to_numpy().max()))
@@ -155,6 +157,8 @@ def fit(
     as_json: JsonOption = False,
 ) -> None:
     """Fit the purchase model and the Gamma-Gamma spend model; print their parameters."""
+    from regulars.analytics.clv import fit_clv
+
     with _bad_input_exits():
         src = Source(transactions, customer_col, date_col, amount_col, sep, db)
         summary, _ = _summary(src, calibration_end, period)
@@ -195,6 +199,9 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Fit up to the calibration end, then compare predicted and actual purchases in the holdout."""
+    from regulars.analytics.clv import evaluate_holdout
+    from regulars.analytics.clv.pipeline import fit_purchase_model
+
     with _bad_input_exits():
         src = Source(transactions, customer_col, date_col, amount_col, sep, db)
         summary, _ = _summary(src, calibration_end, period, holdout_end)
@@ -237,6 +244,9 @@ def predict(
     as_json: JsonOption = False,
 ) -> None:
     """Per customer: P(alive), expected purchases and spend, and discounted CLV over the horizon."""
+    from regulars.analytics.clv import ClvInputError, fit_clv, predict_table, write_table
+    from regulars.analytics.clv.pipeline import total_clv
+
     with _bad_input_exits():
         src = Source(transactions, customer_col, date_col, amount_col, sep, db)
         summary, decimals = _summary(src, calibration_end, period)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 06:34:52.132341
+Create Date: 2026-12-01 07:44:57.459309
 """
 
 from collections.abc import Sequence
@@ -232,6 +232,40 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_loyalty_members_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "loyalty_vouchers",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=30), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("value", sa.String(length=40), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=True),
+        sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("max_uses", sa.Integer(), nullable=True),
+        sa.Column("per_customer_limit", sa.Integer(), nullable=True),
+        sa.Column("min_spend_minor", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_vouchers_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_vouchers_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_vouchers")),
+        sa.UniqueConstraint("tenant_id", "code", name=op.f("uq_loyalty_vouchers_tenant_id_code")),
+    )
+    with op.batch_alter_table("loyalty_vouchers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_vouchers_tenant_id"), ["tenant_id"], unique=False
         )
 
     op.create_table(
@@ -627,6 +661,96 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_loyalty_cards_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
+        "loyalty_rebate_schemes",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("kind", sa.String(length=15), nullable=False),
+        sa.Column("brackets", sa.JSON(), nullable=False),
+        sa.Column("mode", sa.String(length=10), nullable=False),
+        sa.Column("per_unit", sa.String(length=40), nullable=False),
+        sa.Column("per_order", sa.String(length=40), nullable=False),
+        sa.Column("period_kind", sa.String(length=10), nullable=False),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_loyalty_rebate_schemes_customer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_rebate_schemes_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_rebate_schemes_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_rebate_schemes")),
+        sa.UniqueConstraint(
+            "program_id",
+            "customer_id",
+            name=op.f("uq_loyalty_rebate_schemes_program_id_customer_id"),
+        ),
+    )
+    with op.batch_alter_table("loyalty_rebate_schemes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_rebate_schemes_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "loyalty_referrals",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "referrer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "referee_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("rewarded_at", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["loyalty_programs.id"],
+            name=op.f("fk_loyalty_referrals_program_id_loyalty_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["referee_id"], ["customers.id"], name=op.f("fk_loyalty_referrals_referee_id_customers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["referrer_id"],
+            ["customers.id"],
+            name=op.f("fk_loyalty_referrals_referrer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_referrals_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_referrals")),
+        sa.UniqueConstraint(
+            "program_id", "referee_id", name=op.f("uq_loyalty_referrals_program_id_referee_id")
+        ),
+    )
+    with op.batch_alter_table("loyalty_referrals", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_referrals_referrer_id"), ["referrer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_referrals_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "notes",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
@@ -923,6 +1047,32 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "loyalty_tier_reviews",
+        sa.Column("card_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("review_date", sa.Date(), nullable=False),
+        sa.Column("below_since", sa.Date(), nullable=True),
+        sa.Column("reviewed_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["card_id"],
+            ["loyalty_cards.id"],
+            name=op.f("fk_loyalty_tier_reviews_card_id_loyalty_cards"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_tier_reviews_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("card_id", name=op.f("pk_loyalty_tier_reviews")),
+    )
+    with op.batch_alter_table("loyalty_tier_reviews", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_tier_reviews_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "order_lines",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
@@ -1145,6 +1295,64 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "loyalty_rebate_statements",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "scheme_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("period", sa.String(length=10), nullable=False),
+        sa.Column("volume_minor", sa.BigInteger(), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("rebate_minor", sa.BigInteger(), nullable=False),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("card_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["card_id"],
+            ["loyalty_cards.id"],
+            name=op.f("fk_loyalty_rebate_statements_card_id_loyalty_cards"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_loyalty_rebate_statements_customer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["loyalty_entries.id"],
+            name=op.f("fk_loyalty_rebate_statements_entry_id_loyalty_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["scheme_id"],
+            ["loyalty_rebate_schemes.id"],
+            name=op.f("fk_loyalty_rebate_statements_scheme_id_loyalty_rebate_schemes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_rebate_statements_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_rebate_statements")),
+        sa.UniqueConstraint(
+            "scheme_id", "period", name=op.f("uq_loyalty_rebate_statements_scheme_id_period")
+        ),
+    )
+    with op.batch_alter_table("loyalty_rebate_statements", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_rebate_statements_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_rebate_statements_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "loyalty_rewards",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
@@ -1185,6 +1393,61 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_loyalty_rewards_tenant_order", ["tenant_id", "order_ref"], unique=False
+        )
+
+    op.create_table(
+        "loyalty_voucher_uses",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "voucher_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("single_key", sa.BigInteger(), nullable=True),
+        sa.Column("customer_key", sa.String(length=40), nullable=False),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("card_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("order_ref", sa.String(length=100), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["card_id"],
+            ["loyalty_cards.id"],
+            name=op.f("fk_loyalty_voucher_uses_card_id_loyalty_cards"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_loyalty_voucher_uses_customer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["loyalty_entries.id"],
+            name=op.f("fk_loyalty_voucher_uses_entry_id_loyalty_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_loyalty_voucher_uses_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["voucher_id"],
+            ["loyalty_vouchers.id"],
+            name=op.f("fk_loyalty_voucher_uses_voucher_id_loyalty_vouchers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_voucher_uses")),
+        sa.UniqueConstraint("single_key", name=op.f("uq_loyalty_voucher_uses_single_key")),
+    )
+    with op.batch_alter_table("loyalty_voucher_uses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_loyalty_voucher_uses_tenant_id"), ["tenant_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_loyalty_voucher_uses_voucher_customer", ["voucher_id", "customer_key"], unique=False
         )
 
     op.create_table(
@@ -1253,12 +1516,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_loyalty_lot_uses_entry_id"))
 
     op.drop_table("loyalty_lot_uses")
+    with op.batch_alter_table("loyalty_voucher_uses", schema=None) as batch_op:
+        batch_op.drop_index("ix_loyalty_voucher_uses_voucher_customer")
+        batch_op.drop_index(batch_op.f("ix_loyalty_voucher_uses_tenant_id"))
+
+    op.drop_table("loyalty_voucher_uses")
     with op.batch_alter_table("loyalty_rewards", schema=None) as batch_op:
         batch_op.drop_index("ix_loyalty_rewards_tenant_order")
         batch_op.drop_index(batch_op.f("ix_loyalty_rewards_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_loyalty_rewards_entry_id"))
 
     op.drop_table("loyalty_rewards")
+    with op.batch_alter_table("loyalty_rebate_statements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_rebate_statements_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_rebate_statements_customer_id"))
+
+    op.drop_table("loyalty_rebate_statements")
     with op.batch_alter_table("loyalty_postings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_loyalty_postings_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_loyalty_postings_entry_id"))
@@ -1292,6 +1565,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
 
     op.drop_table("order_lines")
+    with op.batch_alter_table("loyalty_tier_reviews", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_tier_reviews_tenant_id"))
+
+    op.drop_table("loyalty_tier_reviews")
     with op.batch_alter_table("loyalty_tier_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_loyalty_tier_changes_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_loyalty_tier_changes_card_id"))
@@ -1331,6 +1608,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notes_customer_id"))
 
     op.drop_table("notes")
+    with op.batch_alter_table("loyalty_referrals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_referrals_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_loyalty_referrals_referrer_id"))
+
+    op.drop_table("loyalty_referrals")
+    with op.batch_alter_table("loyalty_rebate_schemes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_rebate_schemes_tenant_id"))
+
+    op.drop_table("loyalty_rebate_schemes")
     with op.batch_alter_table("loyalty_cards", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_loyalty_cards_tenant_id"))
         batch_op.drop_index("ix_loyalty_cards_tenant_customer")
@@ -1380,6 +1666,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staff_users_tenant_id"))
 
     op.drop_table("staff_users")
+    with op.batch_alter_table("loyalty_vouchers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loyalty_vouchers_tenant_id"))
+
+    op.drop_table("loyalty_vouchers")
     with op.batch_alter_table("loyalty_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_loyalty_members_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_loyalty_members_business_id"))
