@@ -217,6 +217,19 @@ def test_welcome_and_birthday_bonuses_are_paid_once(
     assert ledger_ok(app, ctx)
 
 
+def test_a_second_card_of_the_same_customer_gets_no_second_welcome_bonus(
+    app: App, ctx: BusinessContext, offers_program: svc.ProgramInfo
+) -> None:
+    person(app, ctx, "W")
+    first = card_of(app, ctx, "W")
+    second = card_of(app, ctx, "W")
+    bearer = svc.issue_card(app.uow(), ctx=ctx, program="CLUB", bearer=True).number
+    assert available(app, ctx, first) == Decimal("5.00")
+    assert available(app, ctx, second) == Decimal("0.00")
+    assert available(app, ctx, bearer) == Decimal("5.00")  # a new holder, whoever it is
+    assert ledger_ok(app, ctx)
+
+
 def test_referral_pays_both_sides_once_on_the_first_paid_order(
     app: App, ctx: BusinessContext, offers_program: svc.ProgramInfo
 ) -> None:

@@ -15,7 +15,8 @@ from regulars.analytics.clv import (
     fit_gamma_gamma,
     forecast_value,
 )
-from regulars.analytics.clv.bgnbd import _objective
+from regulars.analytics.clv._optimize import maximise
+from regulars.analytics.clv.bgnbd import _newton_objective, _objective
 from regulars.analytics.clv.gammagamma import _terms as _gg_terms
 from regulars.analytics.clv.triples import unique_triples
 
@@ -59,6 +60,49 @@ def test_the_analytic_gradient_matches_finite_differences() -> None:
     h = 1e-6
     numeric = [(fn(phi + h * e)[0] - fn(phi - h * e)[0]) / (2 * h) for e in np.eye(4)]
     assert grad == pytest.approx(numeric, rel=1e-5, abs=1e-6)
+
+
+def test_the_exact_hessian_matches_finite_differences_of_the_gradient() -> None:
+    """Newton's method leans on it: a wrong Hessian would make the fit slow or wrong."""
+    tr = unique_triples(
+        [0, 1, 2, 5, 40, 300],
+        [0, 3.0, 10.0, 20.0, 38.0, 39.0],
+        [39.0, 30.0, 38.0, 39.0, 39.0, 39.0],
+    )
+    fn = _newton_objective(tr)
+    phi = np.log([0.5, 3.0, 1.4, 2.0])
+    ll, grad, hess = fn(phi)
+    ll_plain, grad_plain = _objective(tr)(phi)
+    assert ll == pytest.approx(ll_plain)
+    assert grad == pytest.approx(grad_plain)
+    h = 1e-5
+    numeric = np.array([(fn(phi + h * e)[1] - fn(phi - h * e)[1]) / (2 * h) for e in np.eye(4)])
+    assert hess == pytest.approx(numeric, rel=1e-5, abs=1e-5)
+
+
+def _bgnbd_world(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, t_x, T) of customers simulated from the BG/NBD story, in days."""
+    rng = np.random.default_rng(3)
+    lam, p = rng.gamma(2.0, 0.02, n), rng.beta(1.0, 9.0, n)
+    T = rng.integers(365, 730, n).astype(float)
+    repeats = np.minimum(rng.geometric(p) - 1, 50)  # purchases made before dropping out
+    times = np.cumsum(rng.exponential(1.0, (n, 50)) / lam[:, None], axis=1)
+    made = (times < T[:, None]) & (np.arange(50)[None, :] < repeats[:, None])
+    x = made.sum(axis=1).astype(float)
+    t_x = np.floor(np.where(made, times, 0.0).max(axis=1))
+    return x, t_x, T
+
+
+def test_newton_and_the_sample_led_fit_agree_with_lbfgs_on_generated_data() -> None:
+    """The fast path (sample, then exact Newton) lands on the same maximum as plain L-BFGS-B."""
+    x, t_x, T = _bgnbd_world(20_000)
+    fast = fit_bgnbd(x, t_x, T)
+    tr = unique_triples(x, t_x, T)
+    assert tr.x.size > 4_000  # big enough for the sample-led path
+    phi, ll = maximise(_objective(tr), np.log([1.0, 30.0, 1.0, 1.0]), tr.total_weight)
+    for got, want in zip(fast.params.values(), np.exp(phi), strict=True):
+        assert got == pytest.approx(want, rel=1e-4)
+    assert fast.log_likelihood == pytest.approx(ll, rel=1e-9)
 
 
 def test_a_small_hand_made_data_set_fits_to_its_own_likelihood_maximum() -> None:

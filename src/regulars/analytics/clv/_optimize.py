@@ -20,7 +20,9 @@ FloatArray = NDArray[np.float64]
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 
 LOG_BOUND = 20.0  # parameters between e^-20 and e^20: far beyond anything a real data set gives
-POLISH_STEPS = 30
+NEWTON_STEPS = 100
+MAX_STEP = 3.0  # largest change of a log-parameter in one Newton step
+NEWTON_XTOL = 1e-4  # last step in the log-parameters: what remains after it is about its square
 POLISH_GTOL = 1e-9  # largest gradient component of the mean log-likelihood at convergence
 
 
@@ -51,43 +53,57 @@ def maximise(
     return phi, float(ll)
 
 
-def polish_with_hessian(
-    objective: Objective, start: FloatArray, hessian: FloatArray, total_weight: float
+def newton(
+    evaluate: Callable[[FloatArray], tuple[float, FloatArray, FloatArray]],
+    start: FloatArray,
+    total_weight: float,
+    xtol: float = NEWTON_XTOL,
 ) -> tuple[FloatArray, float] | None:
-    """Newton steps with a fixed Hessian (of the mean negative log-likelihood, e.g. taken on a
-    sample): from a close start each step costs one gradient and gains digits linearly.
+    """Newton's method with the exact Hessian, damped (Levenberg-Marquardt) when a full step does
+    not improve or the Hessian is not negative definite. From a close start (a fit on a sample)
+    two or three evaluations reach full precision; from a rough one a dozen or so. Unlike
+    scipy's L-BFGS-B it calls no multi-threaded BLAS, which spins on a busy machine.
 
-    Returns None when a step fails to improve, so the caller can fall back to L-BFGS-B.
+    Returns None when no step improves, so the caller can fall back to L-BFGS-B.
     """
     phi = start.copy()
-    ll, grad = objective(phi)
-    for _ in range(POLISH_STEPS):
-        if not np.isfinite(ll):
+    ll, grad, hess = evaluate(phi)
+    mu = 0.0  # damping, relative to the mean log-likelihood's curvature
+    eye = np.eye(len(phi))
+    for _ in range(NEWTON_STEPS):
+        if not (np.isfinite(ll) and np.all(np.isfinite(hess))):
             return None
-        if np.max(np.abs(grad)) / total_weight < POLISH_GTOL:
+        g, neg_h = grad / total_weight, -hess / total_weight
+        if np.max(np.abs(g)) < POLISH_GTOL:
             return phi, float(ll)
-        try:
-            step = np.linalg.solve(hessian, grad / total_weight)
-        except np.linalg.LinAlgError:
+        for _ in range(40):
+            step = _damped_step(neg_h + mu * eye, g)
+            if step is None:
+                mu = max(4 * mu, 1e-4)
+                continue
+            if mu < 1e-3 and np.max(np.abs(step)) < xtol:  # what is left is about its square
+                return np.clip(phi + step, -LOG_BOUND, LOG_BOUND), float(ll)
+            nxt = np.clip(phi + step, -LOG_BOUND, LOG_BOUND)
+            ll_next, grad_next, hess_next = evaluate(nxt)
+            if np.isfinite(ll_next) and ll_next >= ll - 1e-12 * abs(ll):
+                break
+            mu = max(4 * mu, 1e-4)
+        else:
             return None
-        nxt = np.clip(phi + step, -LOG_BOUND, LOG_BOUND)
-        ll_next, grad_next = objective(nxt)
-        if not ll_next >= ll - 1e-9 * abs(ll):
-            return None
-        phi, ll, grad = nxt, ll_next, grad_next
+        mu = mu / 8 if mu > 1e-6 else 0.0
+        phi, ll, grad, hess = nxt, ll_next, grad_next, hess_next
     return None
 
 
-def hessian_of_mean(objective: Objective, phi: FloatArray, total_weight: float) -> FloatArray:
-    """Hessian of the mean negative log-likelihood by central differences of the gradient."""
-    h = 1e-5
-    rows = []
-    for e in np.eye(len(phi)):
-        g_plus = objective(phi + h * e)[1]
-        g_minus = objective(phi - h * e)[1]
-        rows.append(-(g_plus - g_minus) / (2 * h * total_weight))
-    hess = np.array(rows)
-    return (hess + hess.T) / 2
+def _damped_step(matrix: FloatArray, g: FloatArray) -> FloatArray | None:
+    """Solve matrix · step = g by Cholesky (None unless positive definite), capped in length."""
+    try:
+        chol = np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return None
+    step = np.linalg.solve(chol.T, np.linalg.solve(chol, g))
+    biggest = float(np.max(np.abs(step)))
+    return step * (MAX_STEP / biggest) if biggest > MAX_STEP else step
 
 
 def wdot(a: NDArray[Any], b: NDArray[Any]) -> float:

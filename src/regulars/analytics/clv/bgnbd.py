@@ -7,19 +7,15 @@ in the hundreds and long histories give finite numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betaln, expit, gammaln, log_expit, psi
+from scipy.special import betaln, expit, gammaln
 
-from regulars.analytics.clv._optimize import (
-    Objective,
-    hessian_of_mean,
-    maximise,
-    polish_with_hessian,
-    wdot,
-)
+from regulars.analytics.clv._optimize import Objective, maximise, newton
+from regulars.analytics.clv.bgnbd_likelihood import BgnbdLikelihood
 from regulars.analytics.clv.errors import ClvFitError
 from regulars.analytics.clv.hypergeometric import hyp2f1
 from regulars.analytics.clv.triples import Triples, unique_triples
@@ -45,56 +41,24 @@ def _log_likelihood_terms(
 
 
 def _objective(tr: Triples) -> Objective:
-    """Total log-likelihood and its analytic gradient in the log-parameters.
-
-    Per customer, L = Γ(r+x)α^r/Γ(r) · (alive + dropped) with alive = B(a, b+x)/B(a, b) ·
-    (α+T)^-(r+x). Everything that depends on x, T or t_x alone is evaluated once per distinct
-    value and summed with grouped weights; per distinct history only d = log(dropped / alive)
-    and its logistic weight remain, which keeps a million customers to a few array passes.
-    """
-    (ux, ut, uT), (ix, it, iT) = tr.levels, tr.codes
-    w = tr.weight
-    total = tr.total_weight
-    wx = np.bincount(ix, weights=w, minlength=len(ux))  # weight per distinct x
-    w_T = np.bincount(iT, weights=w, minlength=len(uT))  # weight per distinct T
-    wxx_T = np.bincount(iT, weights=w * tr.x, minlength=len(uT))  # Σ w·x per distinct T
-    rep_u = ux > 0
-    bx1_arg = np.where(rep_u, ux - 1, 0.0)
-    rep = tr.x > 0
-    x, wr, ixr, iTr, itr = tr.x[rep], w[rep], ix[rep], iT[rep], it[rep]
+    """Total log-likelihood and its analytic gradient in the log-parameters (for L-BFGS-B)."""
+    lik = BgnbdLikelihood(tr)
 
     def fn(phi: F) -> tuple[float, F]:
-        r, alpha, a, b = np.exp(phi)
-        bab = betaln(a, b)
-        b1 = betaln(a, b + ux) - bab
-        b2 = np.where(rep_u, betaln(a + 1, b + bx1_arg) - bab, -np.inf)
-        u_log_T, u_log_t = np.log(alpha + uT), np.log(alpha + ut)
-        u_inv_T, u_inv_t = 1.0 / (alpha + uT), 1.0 / (alpha + ut)
-        # the alive branch, summed by groups: Σ w·(b1(x) - (r+x)·log(α+T))
-        alive = wdot(wx, b1) - wdot(r * w_T + wxx_T, u_log_T)
-        # the mix, per repeat history: log(alive + dropped) = log alive + softplus(d)
-        rx = r + x
-        gap = u_log_t[itr] - u_log_T[iTr]  # log(α+t_x) - log(α+T) ≤ 0
-        neg_d = rx * gap - np.where(rep_u, b2 - b1, 0.0)[ixr]
-        w2 = 1.0 - expit(neg_d)  # weight of the "dropped out after t_x" branch
-        mix = -wdot(wr, log_expit(neg_d))
-        ll = wdot(wx, gammaln(r + ux)) + total * (r * np.log(alpha) - gammaln(r)) + alive + mix
-        ww2 = wr * w2
-        abx = psi(a + b + ux)
-        ab = psi(a + b)
-        d_r = (
-            wdot(wx, psi(r + ux))
-            + total * (np.log(alpha) - psi(r))
-            - wdot(w_T, u_log_T)
-            - wdot(ww2, gap)
-        )
-        inv_gap = u_inv_t[itr] - u_inv_T[iTr]
-        d_alpha = total * r / alpha - wdot(r * w_T + wxx_T, u_inv_T) - wdot(ww2 * rx, inv_gap)
-        d_a = wdot(wx, ab - abx) + ww2.sum() * (psi(a + 1) - psi(a))
-        shift = np.where(rep_u, psi(b + bx1_arg) - psi(b + ux), 0.0)
-        d_b = wdot(wx, psi(b + ux) - abx - psi(b) + ab) + wdot(ww2, shift[ixr])
-        grad = np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
-        return float(ll), grad
+        e = lik.evaluate(phi)
+        return e.ll, e.grad
+
+    return fn
+
+
+def _newton_objective(tr: Triples) -> Callable[[F], tuple[float, F, F]]:
+    """Log-likelihood, gradient and exact Hessian in the log-parameters (for Newton)."""
+    lik = BgnbdLikelihood(tr)
+
+    def fn(phi: F) -> tuple[float, F, F]:
+        e = lik.evaluate(phi, hessian=True)
+        assert e.hess is not None
+        return e.ll, e.grad, e.hess
 
     return fn
 
@@ -175,7 +139,7 @@ class BetaGeoModel:
 def fit_bgnbd(
     x: ArrayLike, t_x: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
 ) -> BetaGeoModel:
-    """Maximum likelihood over unique (x, t_x, T) triples, with the analytic gradient."""
+    """Maximum likelihood over unique (x, t_x, T) triples by Newton's method (exact Hessian)."""
     tr = unique_triples(x, t_x, T, weights)
     if tr.x.size == 0:
         raise ClvFitError("no customers to fit the model on")
@@ -188,25 +152,29 @@ def fit_bgnbd(
     start = np.log(np.array([1.0, 1.0 / max(rate, 1e-9), 1.0, 1.0]))
     result = _fit_from_sample(tr, start) if tr.x.size > LARGE else None
     if result is None:
+        result = newton(_newton_objective(tr), start, tr.total_weight)
+    if result is None:  # Newton found no way up: L-BFGS-B, slower but hard to derail
         result = maximise(_objective(tr), start, tr.total_weight)
     phi, ll = result
     r, alpha, a, b = (float(v) for v in np.exp(phi))
     return BetaGeoModel(r, alpha, a, b, ll, round(tr.total_weight))
 
 
-LARGE = 40_000  # distinct histories above which a sample fit leads the way
-SAMPLE = 5_000
+LARGE = 4_000  # distinct histories above which a sample fit leads the way
+SAMPLE = 5_000  # at most; an eighth of the histories on smaller data
 
 
 def _fit_from_sample(tr: Triples, start: F) -> tuple[F, float] | None:
-    """Fit a seeded sample of customers, take its Hessian, then polish on everyone with Newton
-    steps: about a third of the full-data gradient evaluations L-BFGS-B needs, same optimum."""
+    """Fit a seeded sample of customers, then finish on everyone with exact Newton steps: two or
+    three passes over the full data instead of the twenty-odd L-BFGS-B needs."""
     rng = np.random.default_rng(0)
-    pick = rng.choice(tr.x.size, size=SAMPLE, p=tr.weight / tr.weight.sum())
-    sample = unique_triples(tr.x[pick], tr.t_x[pick], tr.T[pick])
+    size = max(min(SAMPLE, tr.x.size // 8), 500)
+    pick = rng.choice(tr.x.size, size=size, p=tr.weight / tr.weight.sum())
+    sample = tr.subset(pick)
     if not np.any(sample.x > 0):
         return None
-    sample_fn = _objective(sample)
-    phi, _ = maximise(sample_fn, start, sample.total_weight)
-    hess = hessian_of_mean(sample_fn, phi, sample.total_weight)
-    return polish_with_hessian(_objective(tr), phi, hess, tr.total_weight)
+    # the sample's own maximum is only known to its sampling error: a rough fit is enough
+    rough = newton(_newton_objective(sample), start, sample.total_weight, xtol=0.02)
+    if rough is None:
+        return None
+    return newton(_newton_objective(tr), rough[0], tr.total_weight)

@@ -1,8 +1,8 @@
 """Collapse customers to unique (frequency, recency, age) triples with counts.
 
-Customers with the same history have the same likelihood term, and real data sets (whole weeks or
-days) have few distinct histories: a million customers usually come down to some ten thousand
-triples, which is what makes fitting fast.
+Customers with the same history have the same likelihood term; histories in whole weeks often
+collapse a lot, in days less so (a million customers over two years keep about 70 % distinct),
+so the collapse itself must be cheap: a sort of packed integer keys rather than a hash table.
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ class Triples:
     def total_weight(self) -> float:
         return float(self.weight.sum())
 
+    def subset(self, rows: NDArray[np.intp]) -> Triples:
+        """These rows (repeats allowed) with weight one each, sharing the distinct values: a
+        sample needs no new factorisation, and a repeated row is simply counted twice."""
+        ix, it, iT = (c[rows] for c in self.codes)
+        ones = np.ones(len(rows))
+        return Triples(self.x[rows], self.t_x[rows], self.T[rows], ones, self.levels, (ix, it, iT))
+
 
 def unique_triples(
     x: ArrayLike, t_x: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
@@ -41,11 +48,28 @@ def unique_triples(
     tt = np.asarray(T, dtype=np.float64)
     if not (xs.shape == tx.shape == tt.shape) or xs.ndim != 1:
         raise ValueError("x, t_x and T must be one-dimensional arrays of the same length")
-    w = np.ones_like(xs) if weights is None else np.asarray(weights, dtype=np.float64)
-    rows = unique_rows(xs, tx, tt)
-    wsum = np.bincount(rows.inverse, weights=w, minlength=len(rows.codes[0])).astype(np.float64)
-    (ux, ut, uT), (ix, it, iT) = rows.levels, rows.codes
+    levels, key = _combined_codes((xs, tx, tt))
+    if weights is None:  # sorting the keys alone is several times faster than hashing them
+        sk = np.sort(key)
+        starts = _run_starts(sk)
+        wsum = np.diff(np.append(starts, len(sk))).astype(np.float64)
+    else:
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        starts = _run_starts(sk)
+        w = np.asarray(weights, dtype=np.float64)[order]
+        wsum = np.add.reduceat(w, starts) if len(starts) else np.zeros(0)
+    ux, ut, uT = levels
+    ix, it, iT = _split_key(sk[starts], levels)
     return Triples(ux[ix], ut[it], uT[iT], wsum, (ux, ut, uT), (ix, it, iT))
+
+
+def _run_starts(sorted_keys: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Where each run of equal values starts in a sorted array."""
+    new = np.empty(len(sorted_keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new[1:])
+    return np.flatnonzero(new)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +96,31 @@ def unique_rows(*cols: NDArray[np.float64]) -> UniqueRows:
     One hash-based factorisation per column and one over the combined integer codes: far faster
     than `np.unique(axis=0)`, which sorts the rows as opaque byte strings.
     """
+    levels, key = _combined_codes(cols)
+    ukey, inverse = _factorize(key)
+    return UniqueRows(levels, _split_key(ukey.astype(np.int64), levels), inverse)
+
+
+def _combined_codes(
+    cols: tuple[NDArray[np.float64], ...],
+) -> tuple[list[NDArray[np.float64]], NDArray[np.int64]]:
+    """Distinct values per column, and one integer per row combining its codes in all columns."""
     key = np.zeros(len(cols[0]), dtype=np.int64)
     levels = []
     for col in cols:
         u, inv = _factorize(col)
         key = key * max(len(u), 1) + inv
         levels.append(np.asarray(u, dtype=np.float64))
-    ukey, inverse = _factorize(key)
-    ukey = ukey.astype(np.int64)
+    return levels, key
+
+
+def _split_key(
+    ukey: NDArray[np.int64], levels: list[NDArray[np.float64]]
+) -> list[NDArray[np.intp]]:
+    """The per-column codes packed into combined keys by `_combined_codes`."""
     codes: list[NDArray[np.intp]] = []
     for u in reversed(levels):
         n = max(len(u), 1)
         codes.append((ukey % n).astype(np.intp))
         ukey = ukey // n
-    return UniqueRows(levels, codes[::-1], inverse)
+    return codes[::-1]

@@ -108,7 +108,7 @@ def issue_card(
     bearer: bool = False,
 ) -> CardInfo:
     """Issue a personal card (customer id or external id) or a bearer card; the program's welcome
-    bonus, if any, is credited at once."""
+    bonus, if any, is credited at once — once per customer (a second card earns none)."""
     if bearer == (customer is not None):
         raise ValidationError("give either a customer or --bearer", field="customer")
     now = datetime.now(UTC)
@@ -129,7 +129,7 @@ def issue_card(
             now=now,
         )
         bonus = welcome_bonus(spec)
-        if bonus is not None:
+        if bonus is not None and not _welcomed_before(s, p, customer_id, card.id):
             minor = int(bonus.amount.scaleb(p.unit_digits))
             wallet = account_id(s, p, AccountKind.WALLET, card_id=card.id)
             clearing = account_id(s, p, AccountKind.CLEARING, member=ctx.tenant_id)
@@ -168,6 +168,28 @@ def issue_card(
             )
         s.flush()
         return card_info(s, ctx, card, p)
+
+
+def _welcomed_before(s: Session, p: LoyaltyProgram, customer_id: int | None, card_id: int) -> bool:
+    """A customer's earlier cards in this program already got the welcome bonus (bearer: never)."""
+    if customer_id is None:
+        return False
+    earlier = select(LoyaltyCard.id).where(
+        LoyaltyCard.tenant_id == p.tenant_id,
+        LoyaltyCard.program_id == p.id,
+        LoyaltyCard.customer_id == customer_id,
+        LoyaltyCard.id != card_id,
+    )
+    found = s.scalar(
+        select(LoyaltyReward.id)
+        .where(
+            LoyaltyReward.program_id == p.id,
+            LoyaltyReward.rule == "welcome",  # rules.welcome_bonus
+            LoyaltyReward.card_id.in_(earlier),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def find_cards(
