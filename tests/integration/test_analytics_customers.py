@@ -137,3 +137,33 @@ def test_a_materialized_store_gives_the_same_answers(analytics_data: AnalyticsDa
         assert _by_name(store)["Alpha"].categories == 3
     finally:
         store.close()
+
+
+def test_a_snapshot_computes_shared_facts_once_with_the_same_answers(
+    analytics_data: AnalyticsData, analytics_store: Store
+) -> None:
+    from regulars.analytics.dependency import dependency
+    from regulars.analytics.key_accounts import key_accounts
+    from regulars.analytics.shares import LEVELS
+
+    def everything(store: Store) -> list[object]:
+        return [
+            summary(store, AS_OF),
+            monthly(store, AS_OF),
+            segment_summary(store, AS_OF),
+            rfm_scores(store, AS_OF, limit=3),
+            lapsed(store, AS_OF),
+            *[key_accounts(store, AS_OF, level) for level in LEVELS],
+            *[dependency(store, AS_OF, level) for level in LEVELS],
+        ]
+
+    fresh = everything(analytics_store)
+    for copy in (False, True):
+        store = analytics_data.store()
+        try:
+            store.materialize(copy=copy)
+            assert everything(store) == fresh
+            assert everything(store) == fresh  # the second time from the shared facts
+            assert ("typical_rhythm", AS_OF) in store.memo  # computed once, kept
+        finally:
+            store.close()

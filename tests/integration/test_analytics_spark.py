@@ -81,3 +81,6 @@ def test_spark_gives_the_same_figures(spark_store: Store, tmp_path: Path) -> Non
     segments = {c.name: c.segment for c in rfm_scores(spark_store, AS_OF).customers}
     assert segments["Zeta"] == "returning" and segments["Eta"] == "target"
     assert [x.name for x in lapsed(spark_store, AS_OF)] == ["Beta", "Epsilon"]
+    spark_store.materialize(copy=False)  # a snapshot on Spark: same figures, plain expressions
+    assert summary(spark_store, AS_OF).revenue == Decimal("10900000")
+    assert [x.name for x in lapsed(spark_store, AS_OF)] == ["Beta", "Epsilon"]

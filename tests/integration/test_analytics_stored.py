@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from regulars.analytics import stored
 from regulars.analytics.key_accounts import key_accounts
 from regulars.analytics.occasions import upcoming
 from regulars.bootstrap import App
 from regulars.domain.errors import NotFound, ValidationError
+from regulars.services import analytics_results as kept
 from regulars.services.briefing import morning_briefing
 from regulars.services.context import BusinessContext
 from regulars.services.customers import enroll_customer
@@ -23,8 +23,8 @@ def test_scores_are_stored_and_replaced(app: App, ctx: BusinessContext, db_url: 
     data = build_analytics_data(app, ctx, db_url)
     store = data.store()
     try:
-        assert stored.store_scores(app.engine, store, AS_OF, None) == 8
-        assert stored.store_scores(app.engine, store, AS_OF, None) == 8  # replaced, not added
+        assert kept.store_scores(app.engine, store, AS_OF, None) == 8
+        assert kept.store_scores(app.engine, store, AS_OF, None) == 8  # replaced, not added
     finally:
         store.close()
     with app.engine.connect() as c:
@@ -37,26 +37,26 @@ def test_scores_are_stored_and_replaced(app: App, ctx: BusinessContext, db_url: 
 
 
 def test_playbooks_have_defaults_and_can_be_edited(app: App, ctx: BusinessContext) -> None:
-    books = stored.playbooks(app.engine, ctx.tenant_id)
+    books = kept.playbooks(app.engine, ctx.tenant_id)
     assert books["loyal"].startswith("Grow their potential")
     assert "awareness" in books["target"]
-    stored.set_playbook(app.engine, ctx.tenant_id, "loyal", "Invite them to the tasting club.")
-    stored.set_playbook(app.engine, ctx.tenant_id, "loyal", "Invite them to the VIP tasting.")
-    assert stored.playbooks(app.engine, ctx.tenant_id)["loyal"] == "Invite them to the VIP tasting."
+    kept.set_playbook(app.engine, ctx.tenant_id, "loyal", "Invite them to the tasting club.")
+    kept.set_playbook(app.engine, ctx.tenant_id, "loyal", "Invite them to the VIP tasting.")
+    assert kept.playbooks(app.engine, ctx.tenant_id)["loyal"] == "Invite them to the VIP tasting."
     with pytest.raises(ValidationError, match="unknown segment"):
-        stored.set_playbook(app.engine, ctx.tenant_id, "vip", "x")
+        kept.set_playbook(app.engine, ctx.tenant_id, "vip", "x")
 
 
 def test_manual_key_flags_sit_beside_key_accounts(
     app: App, ctx: BusinessContext, db_url: str
 ) -> None:
     data = build_analytics_data(app, ctx, db_url)
-    stored.flag_key_account(app.engine, ctx.tenant_id, data.ids["Delta"], "reputation", "famous")
-    stored.flag_key_account(app.engine, ctx.tenant_id, data.ids["Alpha"], "Demanding")
+    kept.flag_key_account(app.engine, ctx.tenant_id, data.ids["Delta"], "reputation", "famous")
+    kept.flag_key_account(app.engine, ctx.tenant_id, data.ids["Alpha"], "Demanding")
     with pytest.raises(ValidationError, match="unknown key kind"):
-        stored.flag_key_account(app.engine, ctx.tenant_id, data.ids["Alpha"], "vip")
+        kept.flag_key_account(app.engine, ctx.tenant_id, data.ids["Alpha"], "vip")
     with pytest.raises(NotFound):
-        stored.flag_key_account(app.engine, ctx.tenant_id, 999_999, "innovator")
+        kept.flag_key_account(app.engine, ctx.tenant_id, 999_999, "innovator")
     store = data.store()
     try:
         r = key_accounts(store, AS_OF)
@@ -65,7 +65,7 @@ def test_manual_key_flags_sit_beside_key_accounts(
             ("Alpha", ["demanding"]),
             ("Delta", ["reputation"]),
         ]
-        assert stored.unflag_key_account(app.engine, ctx.tenant_id, data.ids["Delta"], "reputation")
+        assert kept.unflag_key_account(app.engine, ctx.tenant_id, data.ids["Delta"], "reputation")
         assert [f.name for f in key_accounts(store, AS_OF).flagged] == ["Alpha"]
     finally:
         store.close()

@@ -6,11 +6,14 @@ forget it. Money stays integer minor units inside expressions and becomes Decima
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import ibis
@@ -19,6 +22,20 @@ from sqlalchemy.engine import make_url
 
 from regulars.domain.money import from_minor, minor_units
 from regulars.domain.orders import REVENUE
+
+T = TypeVar("T")
+# DuckDB spills to disk beyond this, so a 10M-order pipeline stays well under 4 GB of RSS.
+DUCKDB_MEMORY_LIMIT = os.environ.get("REGULARS_DUCKDB_MEMORY_LIMIT", "2GB")
+_names = itertools.count()
+
+
+def tune_duckdb(con: Any) -> None:
+    """Cap DuckDB's memory (it spills beyond it) and use every core the process may run on."""
+    limit = DUCKDB_MEMORY_LIMIT.replace("'", "")
+    con.raw_sql(f"SET memory_limit = '{limit}'")
+    affinity = getattr(os, "sched_getaffinity", None)
+    cores = len(affinity(0)) if affinity else (os.cpu_count() or 1)
+    con.raw_sql(f"SET threads = {max(cores, 1)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,19 +55,50 @@ class Store:
     scope: Scope
     database: str | None = None  # the attached catalog (DuckDB over SQLite) or None
     cached: dict[str, ir.Table] = field(default_factory=dict)
+    snapshot: bool = False  # True after materialize(): shared facts are computed once
+    memo: dict[Hashable, Any] = field(default_factory=dict)
 
-    def materialize(self) -> None:
-        """Copy the orders and revenue lines once into the engine's own (columnar) storage.
+    def materialize(self, copy: bool = True) -> None:
+        """Take a snapshot: from now on this Store computes shared facts (per-customer facts,
+        shares, the typical rhythm…) once and reuses them, so later order changes are not seen.
 
-        Worth it when many analytics run in a row on a large SQLite store (the briefing, the
-        benchmark): each one then scans DuckDB memory instead of the SQLite file again.
+        With `copy`, the orders and revenue lines are also copied once into the engine's own
+        (columnar) storage: worth it over a SQLite file, where every query would re-scan it.
         """
         self.cached.pop("orders", None)
         self.cached.pop("lines", None)
+        self.memo.clear()
+        self.snapshot = True
+        if not copy:
+            return
         orders = self.con.create_table("regulars_orders", self.orders(), temp=True, overwrite=True)
         self.cached["orders"] = orders
         lines = self.con.create_table("regulars_lines", self._lines(), temp=True, overwrite=True)
         self.cached["lines"] = lines
+
+    def shared(self, key: Hashable, build: Callable[[], ir.Table]) -> ir.Table:
+        """The table `build()` makes, computed once per snapshot (a temp table on DuckDB).
+
+        Without a snapshot, or where the engine cannot keep a temp table, it stays an
+        expression: the results are the same, only computed again.
+        """
+        if not self.snapshot:
+            return build()
+        if key not in self.memo:
+            expr = build()
+            if getattr(self.con, "name", "") == "duckdb":
+                name = f"regulars_shared_{next(_names)}"
+                expr = self.con.create_table(name, expr, temp=True, overwrite=True)
+            self.memo[key] = expr
+        return self.memo[key]
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A Python result computed once per snapshot (e.g. the typical rhythm)."""
+        if not self.snapshot:
+            return compute()
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def table(self, name: str) -> ir.Table:
         t = self.con.table(name, database=self.database)
@@ -80,10 +128,12 @@ class Store:
             day=(placed + ibis.interval(seconds=seconds)).date(),
         )
 
-    def sales(self, as_of: date) -> ir.Table:
-        """Orders whose money counts as revenue (domain.orders.REVENUE), up to the end of as_of."""
+    def sales(self, as_of: date | None) -> ir.Table:
+        """Orders whose money counts as revenue (domain.orders.REVENUE), up to the end of as_of
+        (None: every day)."""
         o = self.orders()
-        return o.filter(o.status.isin(sorted(REVENUE)), o.day <= as_of)
+        o = o.filter(o.status.isin(sorted(REVENUE)))
+        return o if as_of is None else o.filter(o.day <= as_of)
 
     def _lines(self) -> ir.Table:
         """Order lines of revenue orders with the order's customer, time, day and category."""
@@ -183,6 +233,7 @@ def connect(database_url: str, scope: Scope) -> Store:
         if not path or path == ":memory:":
             raise ValueError("analytics need a SQLite file, not an in-memory database")
         con = ibis.duckdb.connect()
+        tune_duckdb(con)
         ext = str(_sqlite_scanner()).replace("'", "''")
         con.raw_sql(f"INSTALL '{ext}'")
         con.raw_sql("LOAD sqlite_scanner")

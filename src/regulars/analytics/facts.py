@@ -17,12 +17,25 @@ YEAR = 365  # "trailing 12 months" means the last 365 days up to and including a
 
 
 def purchase_days(store: Store, as_of: date) -> ir.Table:
-    """customer_id, day, amount (minor units), orders: one row per customer per buying day."""
-    s = store.sales(as_of)
-    return s.group_by("customer_id", "day").agg(amount=s.amount.sum(), orders=s.count())
+    """customer_id, day, amount (minor units), orders: one row per customer per buying day.
+
+    Built once per snapshot over every day (a Store after materialize()), then cut at as_of.
+    """
+
+    def build() -> ir.Table:
+        s = store.sales(None)
+        return s.group_by("customer_id", "day").agg(amount=s.amount.sum(), orders=s.count())
+
+    d = store.shared("purchase_days", build)
+    return d.filter(d.day <= as_of)
 
 
 def customer_facts(store: Store, as_of: date) -> ir.Table:
+    """One row per customer who ever bought, up to as_of (see _customer_facts); shared."""
+    return store.shared(("customer_facts", as_of), lambda: _customer_facts(store, as_of))
+
+
+def _customer_facts(store: Store, as_of: date) -> ir.Table:
     """One row per customer who ever bought, up to as_of.
 
     Columns: first_day, last_day, purchases (buying days), orders, revenue (all time),
@@ -32,8 +45,11 @@ def customer_facts(store: Store, as_of: date) -> ir.Table:
     """
     d = purchase_days(store, as_of)
     by_day = ibis.window(group_by=d.customer_id, order_by=d.day)
-    d = d.mutate(gap=d.day.delta(d.day.lag().over(by_day), unit="day"))
-    d = d.mutate(is_last=d.day == d.day.max().over(ibis.window(group_by=d.customer_id)))
+    # lag and lead share one window (one sort); no following day marks the latest purchase.
+    d = d.mutate(
+        gap=d.day.delta(d.day.lag().over(by_day), unit="day"),
+        is_last=d.day.lead().over(by_day).isnull(),
+    )
     # A separate column rather than median(where=…): Spark refuses a filtered percentile.
     d = d.mutate(earlier_gap=ibis.ifelse(d.is_last, ibis.null("int64"), d.gap))
     start_12m = as_of - timedelta(days=YEAR)
@@ -55,10 +71,25 @@ def customer_facts(store: Store, as_of: date) -> ir.Table:
     )
 
 
+def customer_categories(store: Store, as_of: date) -> ir.Table:
+    """customer_id, category, first (placed_at of their first purchase in it), up to as_of;
+    shared by the RFM breadth of buying and the suggested innovators."""
+
+    def build() -> ir.Table:
+        lines = store.sale_lines(as_of)
+        return lines.group_by("customer_id", "category").agg(first=lines.placed_at.min())
+
+    return store.shared(("customer_categories", as_of), build)
+
+
 def revenue_by_customer(store: Store, start: date | None, as_of: date) -> ir.Table:
     """customer_id, revenue (minor units) for local days in (start, as_of]; buyers only."""
-    s = store.sales(as_of)
-    if start is not None:
-        s = s.filter(s.day > start)
-    r = s.group_by("customer_id").agg(revenue=s.amount.sum())
-    return r.filter(r.revenue > 0)
+
+    def build() -> ir.Table:
+        d = purchase_days(store, as_of)
+        if start is not None:
+            d = d.filter(d.day > start)
+        r = d.group_by("customer_id").agg(revenue=d.amount.sum())
+        return r.filter(r.revenue > 0)
+
+    return store.shared(("revenue_by_customer", start, as_of), build)

@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from regulars.analytics.backend import Store
-from regulars.analytics.facts import YEAR
+from regulars.analytics.facts import YEAR, customer_categories
 from regulars.analytics.numbers import share
 from regulars.analytics.shares import Level, customer_names, group_names, group_shares
 
@@ -101,8 +101,7 @@ def flags(store: Store) -> dict[int, list[str]]:
 
 def innovators_expr(store: Store, as_of: date) -> ir.Table:
     """customer_id, category: the earliest 2.5 % (at least one) of buyers of each new category."""
-    lines = store.sale_lines(as_of)
-    fc = lines.group_by("customer_id", "category").agg(first=lines.placed_at.min())
+    fc = customer_categories(store, as_of)
     per_cat = ibis.window(group_by=fc.category)
     fc = fc.mutate(
         launched=fc.first.min().over(per_cat),
@@ -118,6 +117,11 @@ def innovators_expr(store: Store, as_of: date) -> ir.Table:
 
 
 def suggested_innovators(store: Store, as_of: date) -> list[Innovator]:
+    """Innovators do not depend on the level: computed once per snapshot."""
+    return store.remember(("innovators", as_of), lambda: _innovators(store, as_of))
+
+
+def _innovators(store: Store, as_of: date) -> list[Innovator]:
     rows = innovators_expr(store, as_of).to_pyarrow().to_pylist()
     cats: dict[int, list[str]] = {}
     for r in rows:
@@ -170,7 +174,15 @@ def key_accounts(
 def manager_warnings(
     store: Store, as_of: date, threshold: float, max_per_manager: int = 3
 ) -> list[ManagerWarning]:
-    """Managers responsible for more than `max_per_manager` company or department key accounts."""
+    """Managers responsible for more than `max_per_manager` company or department key accounts
+    (the same for every level: computed once per snapshot)."""
+    key = ("manager_warnings", as_of, threshold, max_per_manager)
+    return store.remember(key, lambda: _warnings(store, as_of, threshold, max_per_manager))
+
+
+def _warnings(
+    store: Store, as_of: date, threshold: float, max_per_manager: int
+) -> list[ManagerWarning]:
     key: set[int] = set()
     for level in ("company", "department"):
         g = group_shares(store, as_of, level)

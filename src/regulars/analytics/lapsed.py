@@ -16,7 +16,7 @@ from decimal import Decimal
 import ibis
 
 from regulars.analytics.backend import Store, top_n
-from regulars.analytics.facts import YEAR, purchase_days
+from regulars.analytics.facts import YEAR, customer_facts, purchase_days
 from regulars.analytics.rfm import typical_rhythm
 
 
@@ -40,25 +40,19 @@ def lapsed(
 ) -> list[LapsedCustomer]:
     """Lapsed customers, the most value at risk first (then the longest silent)."""
     typical = typical_rhythm(store, as_of)
-    d = purchase_days(store, as_of)
-    per = ibis.window(group_by=d.customer_id)
-    by_day = ibis.window(group_by=d.customer_id, order_by=d.day)
-    d = d.mutate(
-        gap=d.day.delta(d.day.lag().over(by_day), unit="day"),
-        last=d.day.max().over(per),
-    )
-    year_before = d.day > d.last - ibis.interval(days=YEAR)
-    f = d.group_by("customer_id").agg(
-        purchases=d.count(),
-        last_day=d.day.max(),
-        own=d.gap.median(),
-        at_risk=d.amount.sum(where=year_before),
-    )
+    f = customer_facts(store, as_of)
+    f = f.select("customer_id", "purchases", "last_day", own=f.rhythm)
     f = f.mutate(
         rhythm=f.own.fill_null(typical),
         days_since=ibis.literal(as_of).delta(f.last_day, unit="day"),
     )
     f = f.filter(f.days_since > f.rhythm * k)
+    d = purchase_days(store, as_of)
+    gone = f.select(lapsed_id=f.customer_id, last=f.last_day)
+    d = d.join(gone, d.customer_id == gone.lapsed_id)
+    year_before = d.day > d.last - ibis.interval(days=YEAR)
+    risk = d.group_by("customer_id").agg(at_risk=d.amount.sum(where=year_before))
+    f = f.join(risk, f.customer_id == risk.customer_id).select(f, risk.at_risk)
     c = store.customers()
     j = f.join(c, f.customer_id == c.customer_id)
     j = j.select(f, name=c.name, manager_id=c.manager_id)

@@ -23,7 +23,7 @@ import ibis
 import ibis.expr.types as ir
 
 from regulars.analytics.backend import Store, top_n
-from regulars.analytics.facts import customer_facts
+from regulars.analytics.facts import customer_categories, customer_facts
 from regulars.analytics.numbers import share
 
 SEGMENTS = ("loyal", "potential", "returning", "new", "one_time", "lapsed", "target")
@@ -79,16 +79,27 @@ def _score(cd: ir.FloatingValue) -> ir.IntegerValue:
 
 def typical_rhythm(store: Store, as_of: date) -> float:
     """The business's typical rhythm: the median of repeat customers' own rhythms (days)."""
-    f = customer_facts(store, as_of)
-    value = f.filter(f.rhythm.notnull()).rhythm.median().execute()
-    return float(value) if value is not None and value == value else float(DEFAULT_RHYTHM_DAYS)
+
+    def compute() -> float:
+        f = customer_facts(store, as_of)
+        value = f.filter(f.rhythm.notnull()).rhythm.median().execute()
+        ok = value is not None and value == value
+        return float(value) if ok else float(DEFAULT_RHYTHM_DAYS)
+
+    return store.remember(("typical_rhythm", as_of), compute)
 
 
 def scores_expr(store: Store, as_of: date, params: RfmParams, typical: float) -> ir.Table:
-    """Every active customer with scores, segment, value band and loyalty score (one query)."""
+    """Every active customer with scores, segment, value band and loyalty score (one query);
+    computed once per snapshot, so segments, the top list and stored scores share it."""
+    key = ("rfm_scores", as_of, params, typical)
+    return store.shared(key, lambda: _scores(store, as_of, params, typical))
+
+
+def _scores(store: Store, as_of: date, params: RfmParams, typical: float) -> ir.Table:
     f = customer_facts(store, as_of)
-    cats = store.sale_lines(as_of)
-    cats = cats.group_by("customer_id").agg(categories=cats.category.nunique())
+    cats = customer_categories(store, as_of)
+    cats = cats.group_by("customer_id").agg(categories=cats.count())
     f = f.left_join(cats, f.customer_id == cats.customer_id).drop("customer_id_right")
     f = f.mutate(recency_days=ibis.literal(as_of).delta(f.last_day, unit="day"))
     total = f.revenue.sum().over(ibis.window())

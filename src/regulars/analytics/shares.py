@@ -21,7 +21,12 @@ LEVELS: tuple[Level, ...] = ("company", "department", "manager")
 
 
 def group_shares(store: Store, as_of: date, level: Level) -> ir.Table:
-    """group_id, customer_id, revenue (last 365 days), total, share, rank (0 = largest)."""
+    """group_id, customer_id, revenue (last 365 days), total, share, rank (0 = largest);
+    computed once per snapshot (key accounts, warnings and dependency all read it)."""
+    return store.shared(("group_shares", as_of, level), lambda: _shares(store, as_of, level))
+
+
+def _shares(store: Store, as_of: date, level: Level) -> ir.Table:
     rev = revenue_by_customer(store, as_of - timedelta(days=YEAR), as_of)
     c = store.customers()
     j = rev.join(c, rev.customer_id == c.customer_id)

@@ -17,6 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 from regulars.analytics.backend import Store, top_n
+from regulars.analytics.facts import customer_facts, purchase_days
 from regulars.analytics.numbers import share
 
 
@@ -58,11 +59,13 @@ class CustomerMonth:
 
 
 def _with_first(store: Store, as_of: date) -> ir.Table:
-    """Revenue orders with the customer's first purchase day and number of buying days."""
-    s = store.sales(as_of)
-    per = s.group_by("customer_id").agg(first_day=s.day.min(), buying_days=s.day.nunique())
-    j = s.join(per, s.customer_id == per.customer_id)
-    return j.select(s.customer_id, s.amount, s.day, per.first_day, per.buying_days)
+    """Buying days (amount, orders) with the customer's first purchase day and number of
+    buying days; read from the shared per-customer facts, not from every order again."""
+    d = purchase_days(store, as_of)
+    f = customer_facts(store, as_of)
+    per = f.select("customer_id", "first_day", buying_days=f.purchases)
+    j = d.join(per, d.customer_id == per.customer_id)
+    return j.select(d.customer_id, d.amount, d.orders, d.day, per.first_day, per.buying_days)
 
 
 def month_start(day: date, back: int = 0) -> date:
@@ -80,7 +83,7 @@ def summary(store: Store, as_of: date, days: int = 365) -> Summary:
     r = (
         t.aggregate(
             revenue=t.amount.sum(),
-            orders=t.count(),
+            orders=t.orders.sum(),
             active=t.customer_id.nunique(),
             new=t.customer_id.nunique(where=new),
             repeaters=t.customer_id.nunique(where=t.buying_days >= 2),
@@ -91,7 +94,7 @@ def summary(store: Store, as_of: date, days: int = 365) -> Summary:
     )
     revenue = int(r["revenue"] or 0)
     acquisition = int(r["acquisition"] or 0)
-    orders, active, n_new = int(r["orders"]), int(r["active"]), int(r["new"])
+    orders, active, n_new = int(r["orders"] or 0), int(r["active"]), int(r["new"])
     return Summary(
         as_of=as_of,
         first_day=start + timedelta(days=1),
@@ -116,7 +119,7 @@ def monthly(store: Store, as_of: date, months: int = 12) -> list[MonthRow]:
     new = t.first_month == t.month
     g = t.group_by("month").agg(
         revenue=t.amount.sum(),
-        orders=t.count(),
+        orders=t.orders.sum(),
         active=t.customer_id.nunique(),
         new=t.customer_id.nunique(where=new),
         acquisition=t.amount.sum(where=new),

@@ -64,6 +64,7 @@ def _session(db: str | None) -> Iterator[tuple[App, BusinessContext, Store]]:
         store = connect(
             a.settings.database_url, Scope(ctx.tenant_id, ctx.default_currency, ctx.timezone)
         )
+        store.materialize(copy=False)  # one command, one snapshot: shared facts built once
         try:
             yield a, ctx, store
         finally:

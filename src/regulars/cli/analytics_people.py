@@ -34,12 +34,12 @@ def rfm(
     db: DbOption = None,
 ) -> None:
     """RFM quintile scores, segment, ABC value band and loyalty score per customer."""
-    from regulars.analytics import stored
     from regulars.analytics.rfm import RfmParams, rfm_scores
+    from regulars.services import analytics_results as kept
 
     with _session(db) as (a, _ctx, store):
         day = _day(store, as_of)
-        saved = stored.store_scores(a.engine, store, day, RfmParams(k=k)) if store_results else None
+        saved = kept.store_scores(a.engine, store, day, RfmParams(k=k)) if store_results else None
         r = rfm_scores(store, day, RfmParams(k=k), limit)
     if json:
         return print_json(
@@ -81,12 +81,12 @@ def segments(
     db: DbOption = None,
 ) -> None:
     """Customers and revenue per behaviour segment, with each segment's playbook."""
-    from regulars.analytics import stored
     from regulars.analytics.rfm import RfmParams, segment_summary
+    from regulars.services import analytics_results as kept
 
     with _session(db) as (a, ctx, store):
         rows = segment_summary(store, _day(store, as_of), RfmParams(k=k))
-        books = stored.playbooks(a.engine, ctx.tenant_id)
+        books = kept.playbooks(a.engine, ctx.tenant_id)
     data = [{**{f: getattr(r, f) for f in r.__slots__}, "playbook": books[r.segment]} for r in rows]
     if json:
         return print_json(data)
@@ -114,11 +114,11 @@ def playbook(
     db: DbOption = None,
 ) -> None:
     """Write the business's own strategy for a segment."""
-    from regulars.analytics import stored
+    from regulars.services import analytics_results as kept
 
     with open_app(db) as a:
         ctx = a.business()
-        stored.set_playbook(a.engine, ctx.tenant_id, segment, strategy)
+        kept.set_playbook(a.engine, ctx.tenant_id, segment, strategy)
     console.print(f"playbook for {segment} saved", highlight=False)
 
 
@@ -185,15 +185,15 @@ def key_flag(
     db: DbOption = None,
 ) -> None:
     """Mark a customer key by hand: high_potential, reputation, innovator or demanding."""
-    from regulars.analytics import stored
+    from regulars.services import analytics_results as kept
 
     with open_app(db) as a:
         ctx = a.business()
         if remove:
-            gone = stored.unflag_key_account(a.engine, ctx.tenant_id, customer, kind)
+            gone = kept.unflag_key_account(a.engine, ctx.tenant_id, customer, kind)
             console.print("flag removed" if gone else "no such flag", highlight=False)
             return
-        f = stored.flag_key_account(a.engine, ctx.tenant_id, customer, kind, note)
+        f = kept.flag_key_account(a.engine, ctx.tenant_id, customer, kind, note)
     console.print(f"customer {f.customer_id} flagged {f.kind}", highlight=False)
 
 

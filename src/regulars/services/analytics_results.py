@@ -1,5 +1,5 @@
 """What the analytics keep in the store: per-customer scores, segment playbooks and the
-key-account flags people set by hand. The only writing part of analytics; all else reads."""
+key-account flags people set by hand. A service, because analytics themselves only read."""
 
 from __future__ import annotations
 
