@@ -19,7 +19,16 @@ from regulars.cli.analytics import (
     _session,
     app,
 )
-from regulars.cli.common import DbOption, JsonOption, console, open_app, print_json, print_table
+from regulars.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    grouped,
+    open_app,
+    pct,
+    print_json,
+    print_table,
+)
 
 
 @app.command()
@@ -97,9 +106,9 @@ def segments(
             (
                 d["segment"],
                 d["customers"],
-                d["share_of_customers"],
-                d["revenue"],
-                d["share_of_revenue"],
+                pct(d["share_of_customers"]),
+                grouped(d["revenue"]),
+                pct(d["share_of_revenue"]),
                 d["playbook"],
             )
             for d in data
@@ -147,9 +156,9 @@ def key_accounts(
                 x.group,
                 x.customer_id,
                 x.name,
-                x.revenue,
-                x.share,
-                x.previous_share,
+                grouped(x.revenue),
+                pct(x.share),
+                pct(x.previous_share),
                 x.trend,
                 ", ".join(x.kinds),
             )
@@ -231,7 +240,7 @@ def lapsed(
                 r.rhythm_days,
                 r.expected_next,
                 r.days_since,
-                r.value_at_risk,
+                grouped(r.value_at_risk),
             )
             for r in rows
         ],
@@ -272,7 +281,7 @@ def briefing(json: JsonOption = False, db: DbOption = None) -> None:
     print_table(
         "Key accounts (> 10 % of the company)",
         ["name", "share", "trend", "flags"],
-        [(x.name, x.share, x.trend, ", ".join(x.kinds)) for x in b.key_accounts],
+        [(x.name, pct(x.share), x.trend, ", ".join(x.kinds)) for x in b.key_accounts],
     )
     for w in b.manager_warnings:
         say(
@@ -281,12 +290,12 @@ def briefing(json: JsonOption = False, db: DbOption = None) -> None:
     print_table(
         "Dependency alarms",
         ["level", "group", "largest customer", "share", "band"],
-        [(d.level, d.group, d.largest_customer, d.largest_share, d.band) for d in b.alarms],
+        [(d.level, d.group, d.largest_customer, pct(d.largest_share), d.band) for d in b.alarms],
     )
     print_table(
         f"Lapsed, most value at risk ({b.currency})",
         ["name", "last purchase", "value at risk"],
-        [(r.name, r.last_purchase, r.value_at_risk) for r in b.lapsed],
+        [(r.name, r.last_purchase, grouped(r.value_at_risk)) for r in b.lapsed],
     )
     print_table(
         "Coming 7 days",

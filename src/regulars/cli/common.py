@@ -72,3 +72,18 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
         # Cells are data, never markup: a SKU like "CUP:X:1" must not turn into an emoji.
         table.add_row(*(Text("" if v is None else str(v)) for v in row))
     console.print(table)
+
+
+def pct(share: Any) -> str:
+    """A share between 0 and 1 as people read it in a table: 0.1319 → "13.2 %"."""
+    if share is None or share == "":
+        return ""
+    return f"{Decimal(str(share)) * 100:.1f} %"
+
+
+def grouped(amount: Any) -> str:
+    """A money amount with thousands separators for tables: 242910000 → "242,910,000"."""
+    if amount is None or amount == "":
+        return ""
+    value = Decimal(str(amount))
+    return f"{value:,}" if value == value.to_integral_value() else f"{value:,.2f}"
