@@ -70,6 +70,30 @@ def test_rfm_store_segments_and_playbook(demo_db: str) -> None:
     assert sum(s["customers"] for s in segs.values()) == r["stored"]
 
 
+def test_refresh_daily_and_feedback_raises_the_loyalty_score(demo_db: str) -> None:
+    first = run_json("analytics", "refresh", "--json", db_url=demo_db)
+    assert first["skipped"] is False and first["forecast"] is True and first["customers"] >= 250
+    again = run_json("analytics", "refresh", "--if-older-than", "24", "--json", db_url=demo_db)
+    assert again == {"skipped": True, "computed_at": first["computed_at"]}
+    scores = {
+        c["customer_id"]: c
+        for c in run_json("analytics", "rfm", "--limit", "500", db_url=demo_db)["customers"]
+    }
+    cid, before = next((k, c) for k, c in scores.items() if c["loyalty_score"] < 90)
+    for kind in ("feedback", "suggestion"):
+        res = run_cli(
+            "customers", "note", str(cid), "Likes the new blend", "--kind", kind, db_url=demo_db
+        )
+        assert res.returncode == 0, res.stderr
+    bad = run_cli("customers", "note", str(cid), "x", "--kind", "gossip", db_url=demo_db)
+    assert bad.returncode == 1 and "unknown note kind" in bad.stderr
+    after = {
+        c["customer_id"]: c
+        for c in run_json("analytics", "rfm", "--limit", "500", db_url=demo_db)["customers"]
+    }
+    assert after[cid]["loyalty_score"] > before["loyalty_score"]
+
+
 def test_dependency_key_accounts_lapsed_and_handover(demo_db: str) -> None:
     deps = run_json("analytics", "dependency", "--level", "department", db_url=demo_db)
     assert deps and all(d["band"] in {"fine", "act", "alarm", "critical"} for d in deps)

@@ -143,3 +143,28 @@ def test_without_a_file_the_business_orders_are_used(db_url: str, tmp_path: Path
     assert pred["n_customers"] == out["n_customers"]
     assert float(pred["total_clv"]) > 0
     assert json.dumps(pred["customers"][0]["clv"])  # decimals print as strings
+
+
+@pytest.mark.slow
+def test_lapsed_by_p_alive_on_the_store(db_url: str, tmp_path: Path) -> None:
+    """CDNOW in the store: with a P(alive) threshold the model finds lapsed customers the
+    rhythm alone misses, each with the probability that put them on the list."""
+    for kind, name, extra in (
+        ("customers", "cdnow_customers.csv", []),
+        ("orders", "cdnow_orders.csv", ["--date-format", "%Y%m%d"]),
+    ):
+        res = run_cli("import", kind, str(data_file(tmp_path, name)), *extra, db_url=db_url)
+        assert res.returncode == 0, res.stderr
+    args = ("analytics", "lapsed", "--as-of", "1997-09-30", "--limit", "1000")
+    plain = run_json(*args, db_url=db_url)
+    both = run_json(*args, "--p-alive-below", "0.7", db_url=db_url)
+    assert {r["reason"] for r in plain} == {"rhythm"}
+    assert all(r["p_alive"] is None for r in plain)
+    by_model = [r for r in both if r["reason"] in ("p_alive", "both")]
+    assert by_model and all(float(r["p_alive"]) < 0.7 for r in by_model)
+    assert any(r["reason"] == "p_alive" for r in both)  # found by the model alone
+    rhythm_ids = {r["customer_id"] for r in plain}
+    assert rhythm_ids <= {r["customer_id"] for r in both}
+    assert all(float(r["p_alive"]) >= 0.7 for r in both if r["reason"] == "rhythm")
+    risk = [float(r["value_at_risk"]) for r in both]
+    assert risk == sorted(risk, reverse=True)

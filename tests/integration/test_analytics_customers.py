@@ -61,8 +61,9 @@ def test_rfm_quintiles_abc_bands_and_loyalty(analytics_store: Store) -> None:
     }
     assert c["Alpha"].monetary == Decimal("9000000")  # the cancelled order does not count
     assert c["Alpha"].categories == 3
-    assert c["Zeta"].loyalty_score == 35  # 45*3/9 + 25*4/12 + 30*2/5
-    assert c["Delta"].loyalty_score == 8  # 0 + 25*1/12 + 30*1/5
+    # repeat 35*3/9 + frequency 20*4/12 + breadth 20*2/5 + referrals 15*2/3 + feedback 10*2/3
+    assert c["Zeta"].loyalty_score == 43
+    assert c["Delta"].loyalty_score == 6  # 0 + 20*1/12 + 20*1/5
     assert c["Eta"].loyalty_score == 0
     assert c["Alpha"].loyalty_score > c["Gamma"].loyalty_score
 

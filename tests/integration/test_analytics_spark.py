@@ -29,6 +29,7 @@ TABLES = (
     "staff_users",
     "departments",
     "notes",
+    "loyalty_referrals",
     "consents",
     "order_status_changes",
     "analytics_key_account_flags",

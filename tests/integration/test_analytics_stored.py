@@ -36,6 +36,29 @@ def test_scores_are_stored_and_replaced(app: App, ctx: BusinessContext, db_url: 
     assert all(r.as_of == AS_OF for r in rows.values())
 
 
+def test_refresh_stores_the_lifetime_value_forecast(
+    app: App, ctx: BusinessContext, db_url: str
+) -> None:
+    data = build_analytics_data(app, ctx, db_url)
+    assert kept.last_refresh(app.engine, ctx.tenant_id) is None
+    store = data.store()
+    try:
+        r = kept.refresh_scores(app.engine, store, AS_OF)
+    finally:
+        store.close()
+    assert (r.customers, r.forecast, r.as_of) == (8, True, AS_OF)
+    assert kept.last_refresh(app.engine, ctx.tenant_id) == r.computed_at
+    with app.engine.connect() as c:
+        rows = {r.customer_id: r for r in c.execute(select(CustomerScore)).all()}
+    eta = rows[data.ids["Eta"]]  # never bought: nothing to forecast
+    assert (eta.p_alive, eta.expected_purchases_12m, eta.clv_minor) == (None, None, None)
+    buyers = [r for cid, r in rows.items() if cid != data.ids["Eta"]]
+    assert all(0 <= r.p_alive <= 1 and r.expected_purchases_12m >= 0 for r in buyers)
+    assert all(r.clv_minor >= 0 for r in buyers)
+    # Alpha buys often and much; Epsilon bought once, long ago.
+    assert rows[data.ids["Alpha"]].clv_minor > rows[data.ids["Epsilon"]].clv_minor
+
+
 def test_playbooks_have_defaults_and_can_be_edited(app: App, ctx: BusinessContext) -> None:
     books = kept.playbooks(app.engine, ctx.tenant_id)
     assert books["loyal"].startswith("Grow their potential")

@@ -71,6 +71,30 @@ def _customer_facts(store: Store, as_of: date) -> ir.Table:
     )
 
 
+def customer_voice(store: Store, as_of: date) -> ir.Table:
+    """customer_id, referrals (customers they brought), feedback (feedback and suggestions
+    they gave, from the dossier), up to the end of as_of: the loyalty signals beyond buying."""
+
+    def build() -> ir.Table:
+        end = ibis.literal(store.day_start_utc(as_of + timedelta(days=1)))
+        r = store.table("loyalty_referrals")
+        r = r.filter(r.created_at.cast("timestamp") < end)
+        r = r.group_by(customer_id=r.referrer_id).agg(referrals=r.referee_id.nunique())
+        n = store.table("notes")
+        n = n.filter(
+            n.kind.isin(["feedback", "suggestion"]) & (n.created_at.cast("timestamp") < end)
+        )
+        n = n.group_by("customer_id").agg(feedback=n.count())
+        j = r.outer_join(n, r.customer_id == n.customer_id)
+        return j.select(
+            customer_id=ibis.coalesce(j.customer_id, j.customer_id_right),
+            referrals=j.referrals.fill_null(0),
+            feedback=j.feedback.fill_null(0),
+        )
+
+    return store.shared(("customer_voice", as_of), build)
+
+
 def customer_categories(store: Store, as_of: date) -> ir.Table:
     """customer_id, category, first (placed_at of their first purchase in it), up to as_of;
     shared by the RFM breadth of buying and the suggested innovators."""

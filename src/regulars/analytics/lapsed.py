@@ -3,8 +3,10 @@
 Each customer's rhythm is the median number of days between their buying days. They are
 lapsed when the days since their last purchase exceed k x rhythm (k = 2). One-time buyers
 have no rhythm of their own: the business's typical rhythm (the median of repeat customers'
-rhythms) stands in for it. Value at risk is what the customer spent in the 365 days up to
-and including their last purchase: a year of them, if they do not come back.
+rhythms) stands in for it. With a P(alive) threshold, a customer is also lapsed when the BG/NBD
+model gives them a lower probability of still being a customer. Value at risk is what the
+customer spent in the 365 days up to and including their last purchase: a year of them, if
+they do not come back.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from decimal import Decimal
 
 import ibis
 
+from regulars.analytics import alive
 from regulars.analytics.backend import Store, top_n
 from regulars.analytics.facts import YEAR, customer_facts, purchase_days
 from regulars.analytics.rfm import typical_rhythm
@@ -33,10 +36,16 @@ class LapsedCustomer:
     expected_next: date
     overdue_days: int
     value_at_risk: Decimal
+    p_alive: Decimal | None = None  # with a P(alive) threshold: the model's probability
+    reason: str = "rhythm"  # rhythm, p_alive or both: which test found them lapsed
 
 
 def lapsed(
-    store: Store, as_of: date, k: float = 2.0, limit: int | None = None
+    store: Store,
+    as_of: date,
+    k: float = 2.0,
+    limit: int | None = None,
+    p_alive_below: float | None = None,
 ) -> list[LapsedCustomer]:
     """Lapsed customers, the most value at risk first (then the longest silent)."""
     typical = typical_rhythm(store, as_of)
@@ -46,7 +55,17 @@ def lapsed(
         rhythm=f.own.fill_null(typical),
         days_since=ibis.literal(as_of).delta(f.last_day, unit="day"),
     )
-    f = f.filter(f.days_since > f.rhythm * k)
+    if p_alive_below is None:
+        f = f.mutate(alive=ibis.null("float64"))
+    else:
+        m = ibis.memtable(alive.p_alive(store, as_of).rename_columns(["alive_id", "p_alive"]))
+        f = f.left_join(m, f.customer_id == m.alive_id).select(f, alive=m.p_alive)
+        threshold = p_alive_below
+    f = f.mutate(
+        by_rhythm=f.days_since > f.rhythm * k,
+        by_model=ibis.literal(False) if p_alive_below is None else f.alive < threshold,
+    )
+    f = f.filter(f.by_rhythm | f.by_model.fill_null(False))
     d = purchase_days(store, as_of)
     gone = f.select(lapsed_id=f.customer_id, last=f.last_day)
     d = d.join(gone, d.customer_id == gone.lapsed_id)
@@ -74,6 +93,12 @@ def lapsed(
                 expected_next=expected,
                 overdue_days=(as_of - expected).days,
                 value_at_risk=store.money(r["at_risk"]),
+                p_alive=None if r["alive"] is None else Decimal(str(round(r["alive"], 3))),
+                reason=_reason(bool(r["by_rhythm"]), bool(r["by_model"])),
             )
         )
     return out
+
+
+def _reason(by_rhythm: bool, by_model: bool) -> str:
+    return "both" if by_rhythm and by_model else ("p_alive" if by_model else "rhythm")

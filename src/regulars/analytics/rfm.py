@@ -23,7 +23,7 @@ import ibis
 import ibis.expr.types as ir
 
 from regulars.analytics.backend import Store, top_n
-from regulars.analytics.facts import customer_categories, customer_facts
+from regulars.analytics.facts import customer_categories, customer_facts, customer_voice
 from regulars.analytics.numbers import share
 
 SEGMENTS = ("loyal", "potential", "returning", "new", "one_time", "lapsed", "target")
@@ -77,6 +77,31 @@ def _score(cd: ir.FloatingValue) -> ir.IntegerValue:
     return (cd * 5).ceil().cast("int64").clip(lower=1, upper=5)
 
 
+def _loyalty_score(
+    purchases: ir.IntegerValue,
+    purchases_12m: ir.IntegerValue,
+    categories: ir.IntegerValue,
+    referrals: ir.IntegerValue,
+    feedback: ir.IntegerValue,
+) -> ir.IntegerValue:
+    """0-100 from the documents' signs of loyalty, each capped so no single one dominates:
+    repeat purchases (35: 10 purchases), their frequency (20: monthly over the last year),
+    breadth across categories (20: five), referrals (15: three) and feedback or suggestions
+    given (10: three)."""
+
+    def part(x: ir.IntegerValue, cap: int, weight: int) -> ir.FloatingValue:
+        return x.clip(lower=0, upper=cap).cast("float64") * (weight / cap)
+
+    total = (
+        part(purchases - 1, 9, 35)
+        + part(purchases_12m, 12, 20)
+        + part(categories, 5, 20)
+        + part(referrals, 3, 15)
+        + part(feedback, 3, 10)
+    )
+    return total.round().cast("int64")
+
+
 def typical_rhythm(store: Store, as_of: date) -> float:
     """The business's typical rhythm: the median of repeat customers' own rhythms (days)."""
 
@@ -124,13 +149,17 @@ def _scores(store: Store, as_of: date, params: RfmParams, typical: float) -> ir.
         (f.purchases >= params.loyal_min, "loyal"),
         else_="potential",
     )
-    repeat = (f.purchases - 1).clip(upper=9).cast("float64") / 9
-    frequency = f.purchases_12m.clip(upper=12).cast("float64") / 12
-    breadth = f.categories.fill_null(0).clip(upper=5).cast("float64") / 5
-    loyalty = ((repeat * 0.45 + frequency * 0.25 + breadth * 0.30) * 100).round().cast("int64")
-    f = f.mutate(segment=segment, loyalty_score=loyalty)
+    f = f.mutate(segment=segment)
     c = store.customers()
-    j = c.left_join(f, c.customer_id == f.customer_id)
+    v = customer_voice(store, as_of)
+    j = c.left_join(f, c.customer_id == f.customer_id).left_join(v, c.customer_id == v.customer_id)
+    loyalty = _loyalty_score(
+        j.purchases.fill_null(0),
+        j.purchases_12m.fill_null(0),
+        j.categories.fill_null(0),
+        j.referrals.fill_null(0),
+        j.feedback.fill_null(0),
+    )
     return j.select(
         customer_id=c.customer_id,
         name=c.name,
@@ -142,7 +171,7 @@ def _scores(store: Store, as_of: date, params: RfmParams, typical: float) -> ir.
         recency_days=j.recency_days,
         frequency=j.purchases.fill_null(0),
         monetary=j.revenue.fill_null(0),
-        loyalty_score=j.loyalty_score.fill_null(0),
+        loyalty_score=loyalty,
         categories=j.categories.fill_null(0),
         last_purchase=j.last_day,
     )

@@ -56,7 +56,8 @@ Limit = Annotated[int, typer.Option("--limit", min=1, help="At most this many ro
 
 
 @contextmanager
-def _session(db: str | None) -> Iterator[tuple[App, BusinessContext, Store]]:
+def analytics_session(db: str | None) -> Iterator[tuple[App, BusinessContext, Store]]:
+    """The app, the default business and one analytics snapshot for one command."""
     from regulars.analytics.backend import Scope, connect
 
     with open_app(db) as a:
@@ -71,7 +72,8 @@ def _session(db: str | None) -> Iterator[tuple[App, BusinessContext, Store]]:
             store.close()
 
 
-def _day(store: Store, as_of: str | None) -> date:
+def as_of_day(store: Store, as_of: str | None) -> date:
+    """--as-of parsed, or today in the business's time zone."""
     return _as_of(as_of) or store.today()
 
 
@@ -90,8 +92,8 @@ def summary(
     """Revenue, orders, active / new / returning customers, repeat rate, average order value."""
     from regulars.analytics import summary as summary_mod
 
-    with _session(db) as (_, _ctx, store):
-        s = summary_mod.summary(store, _day(store, as_of), days)
+    with analytics_session(db) as (_, _ctx, store):
+        s = summary_mod.summary(store, as_of_day(store, as_of), days)
     if json:
         return print_json(s)
     print_table(
@@ -120,8 +122,8 @@ def monthly(
     from regulars.analytics import plots
     from regulars.analytics import summary as summary_mod
 
-    with _session(db) as (_, _ctx, store):
-        day = _day(store, as_of)
+    with analytics_session(db) as (_, _ctx, store):
+        day = as_of_day(store, as_of)
         if per_customer or customer is not None:
             cm = summary_mod.customer_months(store, day, months, customer, limit)
             if json:
@@ -181,8 +183,8 @@ def pareto(
 
     if plot:
         plots.check_path(plot)
-    with _session(db) as (_, _ctx, store):
-        r = pareto_mod.pareto(store, _day(store, as_of), days or None)
+    with analytics_session(db) as (_, _ctx, store):
+        r = pareto_mod.pareto(store, as_of_day(store, as_of), days or None)
     if plot:
         plots.plot_pareto(r, plot)
     if json:
@@ -219,8 +221,8 @@ def dependency(
     if plot:
         plots.check_path(plot)
     bands = dependency_mod.Bands(act, alarm, critical)
-    with _session(db) as (_, _ctx, store):
-        rows = dependency_mod.dependency(store, _day(store, as_of), level.value, bands)
+    with analytics_session(db) as (_, _ctx, store):
+        rows = dependency_mod.dependency(store, as_of_day(store, as_of), level.value, bands)
     if plot:
         plots.plot_dependency(rows, bands, plot)
     if json:
@@ -259,8 +261,8 @@ def cohorts(
 
     if plot:
         plots.check_path(plot)
-    with _session(db) as (_, _ctx, store):
-        rows = cohorts_mod.cohorts(store, _day(store, as_of), months)
+    with analytics_session(db) as (_, _ctx, store):
+        rows = cohorts_mod.cohorts(store, as_of_day(store, as_of), months)
     if plot:
         plots.plot_cohorts(rows, plot)
     if json:

@@ -15,9 +15,9 @@ from regulars.cli.analytics import (
     Level,
     LevelChoice,
     Limit,
-    _day,
-    _session,
+    analytics_session,
     app,
+    as_of_day,
 )
 from regulars.cli.common import (
     DbOption,
@@ -46,8 +46,8 @@ def rfm(
     from regulars.analytics.rfm import RfmParams, rfm_scores
     from regulars.services import analytics_results as kept
 
-    with _session(db) as (a, _ctx, store):
-        day = _day(store, as_of)
+    with analytics_session(db) as (a, _ctx, store):
+        day = as_of_day(store, as_of)
         saved = kept.store_scores(a.engine, store, day, RfmParams(k=k)) if store_results else None
         r = rfm_scores(store, day, RfmParams(k=k), limit)
     if json:
@@ -83,6 +83,50 @@ def rfm(
 
 
 @app.command()
+def refresh(
+    as_of: AsOf = None,
+    k: K = 2.0,
+    if_older_than: Annotated[
+        float | None,
+        typer.Option(
+            "--if-older-than",
+            min=0.0,
+            help="Hours: do nothing when the stored scores are fresher (for a daily cron job).",
+        ),
+    ] = None,
+    json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Recompute and store every customer's scores, segment, P(alive) and 12-month CLV."""
+    from datetime import UTC, datetime, timedelta
+
+    from regulars.analytics.rfm import RfmParams
+    from regulars.services import analytics_results as kept
+
+    with analytics_session(db) as (a, ctx, store):
+        last = kept.last_refresh(a.engine, ctx.tenant_id)
+        if last is not None and if_older_than is not None:
+            age = datetime.now(UTC) - last.replace(tzinfo=last.tzinfo or UTC)
+            if age < timedelta(hours=if_older_than):
+                if json:
+                    return print_json({"skipped": True, "computed_at": last})
+                return console.print(f"Scores are fresh (computed {last:%Y-%m-%d %H:%M} UTC).")
+        r = kept.refresh_scores(a.engine, store, as_of_day(store, as_of), RfmParams(k=k))
+    if json:
+        return print_json(
+            {
+                "skipped": False,
+                "as_of": r.as_of,
+                "customers": r.customers,
+                "forecast": r.forecast,
+                "computed_at": r.computed_at,
+            }
+        )
+    what = "scores, P(alive) and CLV" if r.forecast else "scores (too little history for CLV)"
+    console.print(f"Stored {what} of {r.customers:,} customers as of {r.as_of}.")
+
+
+@app.command()
 def segments(
     as_of: AsOf = None,
     k: K = 2.0,
@@ -93,8 +137,8 @@ def segments(
     from regulars.analytics.rfm import RfmParams, segment_summary
     from regulars.services import analytics_results as kept
 
-    with _session(db) as (a, ctx, store):
-        rows = segment_summary(store, _day(store, as_of), RfmParams(k=k))
+    with analytics_session(db) as (a, ctx, store):
+        rows = segment_summary(store, as_of_day(store, as_of), RfmParams(k=k))
         books = kept.playbooks(a.engine, ctx.tenant_id)
     data = [{**{f: getattr(r, f) for f in r.__slots__}, "playbook": books[r.segment]} for r in rows]
     if json:
@@ -142,10 +186,10 @@ def key_accounts(
     """Customers above the threshold share of trailing-12-month revenue; flags; innovators."""
     from regulars.analytics import key_accounts as key_mod
 
-    with _session(db) as (_, _ctx, store):
+    with analytics_session(db) as (_, _ctx, store):
         if store.database is not None:  # several passes over the orders: read SQLite once
             store.materialize()
-        r = key_mod.key_accounts(store, _day(store, as_of), level.value, threshold)
+        r = key_mod.key_accounts(store, as_of_day(store, as_of), level.value, threshold)
     if json:
         return print_json(r)
     print_table(
@@ -211,16 +255,25 @@ def lapsed(
     as_of: AsOf = None,
     k: K = 2.0,
     limit: Limit = 50,
+    p_alive_below: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Also lapsed when the BG/NBD P(alive) is below this (e.g. 0.3).",
+        ),
+    ] = None,
     json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Customers silent for longer than k x their own purchase rhythm, most value at risk first."""
     from regulars.analytics import lapsed as lapsed_mod
 
-    with _session(db) as (_, _ctx, store):
-        rows = lapsed_mod.lapsed(store, _day(store, as_of), k, limit)
+    with analytics_session(db) as (_, _ctx, store):
+        rows = lapsed_mod.lapsed(store, as_of_day(store, as_of), k, limit, p_alive_below)
     if json:
         return print_json(rows)
+    model = p_alive_below is not None
     print_table(
         f"Lapsed customers ({store.scope.currency})",
         [
@@ -231,6 +284,7 @@ def lapsed(
             "expected",
             "days silent",
             "value at risk",
+            *(["P(alive)", "why"] if model else []),
         ],
         [
             (
@@ -241,6 +295,7 @@ def lapsed(
                 r.expected_next,
                 r.days_since,
                 grouped(r.value_at_risk),
+                *([r.p_alive, r.reason] if model else []),
             )
             for r in rows
         ],
@@ -252,8 +307,8 @@ def handover(as_of: AsOf = None, json: JsonOption = False, db: DbOption = None) 
     """Per manager: revenue of customers only they know, and who should take them over."""
     from regulars.analytics import handover as handover_mod
 
-    with _session(db) as (_, _ctx, store):
-        rows = handover_mod.handover(store, _day(store, as_of))
+    with analytics_session(db) as (_, _ctx, store):
+        rows = handover_mod.handover(store, as_of_day(store, as_of))
     if json:
         return print_json(rows)
     print_table(
@@ -270,7 +325,7 @@ def briefing(json: JsonOption = False, db: DbOption = None) -> None:
     """The morning briefing: key accounts and alarms, lapsed, occasions, unpaid and stuck orders."""
     from regulars.services.briefing import morning_briefing
 
-    with _session(db) as (a, ctx, store):
+    with analytics_session(db) as (a, ctx, store):
         if store.database is not None:  # DuckDB over SQLite: read the file once, not per list
             store.materialize()
         b = morning_briefing(a.uow, ctx=ctx, store=store)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from regulars.cli.analytics import AsOf, _day, _session, app
+from regulars.cli.analytics import AsOf, analytics_session, app, as_of_day
 from regulars.cli.common import DbOption, JsonOption, console, print_json, print_table
 from regulars.domain.errors import NotFound
 
@@ -115,8 +115,8 @@ def profitability_command(
     """Per customer: revenue, margin, reward cost and net contribution; least profitable first."""
     from regulars.analytics.profitability import profitability
 
-    with _session(db) as (_, _ctx, store):
-        p = profitability(store, _day(store, as_of), days or None, _percent(margin_percent))
+    with analytics_session(db) as (_, _ctx, store):
+        p = profitability(store, as_of_day(store, as_of), days or None, _percent(margin_percent))
     if json:
         print_json(_profit_json(p, limit))
     else:
@@ -135,10 +135,10 @@ def bonus_hunters_command(
     """Customers whose rewards cost more than their margin, or who buy only on promotion."""
     from regulars.analytics.profitability import bonus_hunters
 
-    with _session(db) as (_, _ctx, store):
+    with analytics_session(db) as (_, _ctx, store):
         p = bonus_hunters(
             store,
-            _day(store, as_of),
+            as_of_day(store, as_of),
             period_days=days or None,
             margin_percent=_percent(margin_percent),
         )
@@ -232,8 +232,8 @@ def payoff_command(
     from regulars.analytics.payoff import campaign_codes, campaign_payoff, rule_payoff
 
     pct = _percent(margin_percent)
-    with _session(db) as (_, _ctx, store):
-        day = _day(store, as_of)
+    with analytics_session(db) as (_, _ctx, store):
+        day = as_of_day(store, as_of)
         codes = [campaign] if campaign else campaign_codes(store)
         camps = []
         for code in codes:

@@ -68,6 +68,10 @@ def note(
     ref: Ref,
     text: Annotated[str, typer.Argument(help="The note, e.g. 'prefers calls after 6 pm'.")],
     author: Annotated[str | None, typer.Option(help="Author's staff e-mail.")] = None,
+    kind: Annotated[
+        str,
+        typer.Option(help="note, or feedback / suggestion the customer gave (a loyalty signal)."),
+    ] = "note",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -75,7 +79,12 @@ def note(
     with open_app(db) as a:
         ctx = a.business()
         n = add_note(
-            a.uow(), ctx=ctx, customer_id=resolve(a, ctx, ref), body=text, author_email=author
+            a.uow(),
+            ctx=ctx,
+            customer_id=resolve(a, ctx, ref),
+            body=text,
+            author_email=author,
+            kind=kind,
         )
     print_json(n) if as_json else say(f"Noted (note {n.id}).")
 

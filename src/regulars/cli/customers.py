@@ -188,8 +188,8 @@ def _print_dossier(d: Dossier) -> None:
     if d.notes:
         print_table(
             "Notes",
-            ["When", "Author", "Note"],
-            [(f"{n.created_at:%Y-%m-%d %H:%M}", n.author, n.body) for n in d.notes],
+            ["When", "Author", "Kind", "Note"],
+            [(f"{n.created_at:%Y-%m-%d %H:%M}", n.author, n.kind, n.body) for n in d.notes],
         )
     for m in d.merges:
         if m.survivor_id == d.id:

@@ -66,6 +66,10 @@ class StaffRole(StrEnum):
 
 SHIPPED_LANGUAGES = ("en", "vi", "th", "es", "fi")
 
+# Dossier notes: a plain note by staff, or something the customer gave us — feedback or a
+# suggestion — which the documents count as a sign of loyalty.
+NOTE_KINDS = ("note", "feedback", "suggestion")
+
 
 class AgeBand(StrEnum):
     """DOMAIN §1 classification by age: child, youth, middle-aged, senior."""

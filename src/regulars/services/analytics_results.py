@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 
+from regulars.analytics.alive import forecast
 from regulars.analytics.backend import Store
+from regulars.analytics.clv import ClvFitError, ClvInputError
 from regulars.analytics.rfm import SEGMENTS, RfmParams, scores_expr, typical_rhythm
 from regulars.domain.errors import NotFound, ValidationError
+from regulars.domain.money import minor_units
 from regulars.store.analytics_tables import CustomerScore, KeyAccountFlag, SegmentPlaybook
 from regulars.store.tables import Customer
 
@@ -37,13 +41,68 @@ class Flag:
     flagged_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Refresh:
+    as_of: date
+    customers: int  # rows stored
+    forecast: bool  # P(alive) and CLV stored too (False: too little history to fit)
+    computed_at: datetime
+
+
+def _forecasts(store: Store, as_of: date) -> dict[int, tuple[float, float, int]] | None:
+    """customer_id -> (p_alive, expected purchases in 12 months, CLV in minor units)."""
+    try:
+        f = forecast(store, as_of, horizon_months=12)
+    except (ClvFitError, ClvInputError):
+        return None
+    scale = Decimal(10) ** minor_units(store.scope.currency)
+    t = f.table
+    return {
+        int(c): (float(p), float(e), int((v * scale).to_integral_value()))
+        for c, p, e, v in zip(
+            t["customer_id"].to_pylist(),
+            t["p_alive"].to_pylist(),
+            t["expected_purchases"].to_pylist(),
+            t["clv"].to_pylist(),
+            strict=True,
+        )
+    }
+
+
+def refresh_scores(
+    engine: Engine, store: Store, as_of: date, params: RfmParams | None = None
+) -> Refresh:
+    """Recompute and store every customer's scores and lifetime-value forecast."""
+    n, with_forecast, at = _store(engine, store, as_of, params, _forecasts(store, as_of))
+    return Refresh(as_of, n, with_forecast, at)
+
+
+def last_refresh(engine: Engine, tenant_id: int) -> datetime | None:
+    """When the stored scores were computed (None: never)."""
+    with engine.connect() as c:
+        return c.scalar(
+            select(func.max(CustomerScore.computed_at)).where(CustomerScore.tenant_id == tenant_id)
+        )
+
+
 def store_scores(engine: Engine, store: Store, as_of: date, params: RfmParams | None) -> int:
     """Recompute every customer's scores and replace the stored ones; returns how many."""
+    return _store(engine, store, as_of, params, None)[0]
+
+
+def _store(
+    engine: Engine,
+    store: Store,
+    as_of: date,
+    params: RfmParams | None,
+    forecasts: dict[int, tuple[float, float, int]] | None,
+) -> tuple[int, bool, datetime]:
     params = params or RfmParams()
     e = scores_expr(store, as_of, params, typical_rhythm(store, as_of))
     rows = e.to_pyarrow().to_pylist()
     now = datetime.now(UTC)
     tenant = store.scope.tenant_id
+    none = (None, None, None)
     values = [
         {
             "customer_id": r["customer_id"],
@@ -59,6 +118,13 @@ def store_scores(engine: Engine, store: Store, as_of: date, params: RfmParams | 
             "frequency": r["frequency"],
             "monetary_minor": r["monetary"],
             "loyalty_score": r["loyalty_score"],
+            **dict(
+                zip(
+                    ("p_alive", "expected_purchases_12m", "clv_minor"),
+                    (forecasts or {}).get(r["customer_id"], none),
+                    strict=True,
+                )
+            ),
         }
         for r in rows
     ]
@@ -66,7 +132,7 @@ def store_scores(engine: Engine, store: Store, as_of: date, params: RfmParams | 
         c.execute(delete(CustomerScore).where(CustomerScore.tenant_id == tenant))
         for i in range(0, len(values), 10_000):
             c.execute(insert(CustomerScore), values[i : i + 10_000])
-    return len(values)
+    return len(values), forecasts is not None, now
 
 
 def playbooks(engine: Engine, tenant_id: int) -> dict[str, str]:

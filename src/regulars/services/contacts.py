@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
-from regulars.domain.customers import BuyingRole, ContactLevel, CustomerKind, Stance
+from regulars.domain.customers import NOTE_KINDS, BuyingRole, ContactLevel, CustomerKind, Stance
 from regulars.domain.errors import ValidationError
 from regulars.domain.names import PersonName, clean, normalize_language, split_full_name
 from regulars.services.context import BusinessContext
@@ -140,11 +140,18 @@ def add_note(
     customer_id: int,
     body: str,
     author_email: str | None = None,
+    kind: str = "note",
 ) -> NoteView:
-    """Add a timestamped note to the dossier; the author is the staff user given, or the actor."""
+    """Add a timestamped note to the dossier; the author is the staff user given, or the actor.
+    `kind` feedback or suggestion records what the customer told us (a loyalty signal)."""
     text = (body or "").strip()
     if not text:
         raise ValidationError("the note is empty", field="body")
+    kind = (kind or "note").strip().lower()
+    if kind not in NOTE_KINDS:
+        raise ValidationError(
+            f"unknown note kind {kind!r} (known: {', '.join(NOTE_KINDS)})", field="kind"
+        )
     with uow:
         s = uow.session
         load_customer(s, ctx, customer_id, writable=True)
@@ -155,6 +162,7 @@ def add_note(
             author_id=author_id,
             created_at=datetime.now(UTC),
             body=text,
+            kind=kind,
         )
         s.add(note)
         s.flush()
@@ -167,4 +175,4 @@ def add_note(
             if author_id
             else None
         )
-        return NoteView(note.id, note.created_at, author, text)
+        return NoteView(note.id, note.created_at, author, text, kind)

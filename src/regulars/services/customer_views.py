@@ -65,6 +65,7 @@ class NoteView:
     created_at: datetime
     author: str | None  # the staff user's e-mail
     body: str
+    kind: str = "note"
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +258,7 @@ def build_dossier(session: Session, ctx: BusinessContext, c: Customer) -> Dossie
             AddressView(a.id, a.label, a.line1, a.line2, a.city, a.region, a.postal_code, a.country)
             for a in addresses
         ],
-        notes=[NoteView(n.id, n.created_at, author, n.body) for n, author in notes],
+        notes=[NoteView(n.id, n.created_at, author, n.body, n.kind) for n, author in notes],
         contacts=[
             ContactView(
                 k.id,

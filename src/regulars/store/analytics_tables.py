@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from regulars.store.tables import Base
@@ -16,10 +26,12 @@ def _tenant() -> Mapped[int]:
 
 
 class CustomerScore(Base):
-    """The latest RFM scores, segment, value band and loyalty score of a customer.
+    """The latest RFM scores, segment, value band, loyalty score and lifetime-value forecast
+    of a customer.
 
-    Recomputed as a whole (`regulars analytics rfm --store`, daily by the worker); computed_at
-    says how fresh the row is.
+    Recomputed as a whole (`regulars analytics refresh`, daily from cron or the worker;
+    `analytics rfm --store`); computed_at says how fresh the row is. The forecast columns are
+    empty when the history is too thin to fit the models.
     """
 
     __tablename__ = "analytics_customer_scores"
@@ -39,6 +51,9 @@ class CustomerScore(Base):
     frequency: Mapped[int] = mapped_column(Integer)
     monetary_minor: Mapped[int] = mapped_column(BigInteger)
     loyalty_score: Mapped[int] = mapped_column(Integer)
+    p_alive: Mapped[float | None] = mapped_column(Float)  # a probability, not money
+    expected_purchases_12m: Mapped[float | None] = mapped_column(Float)
+    clv_minor: Mapped[int | None] = mapped_column(BigInteger)  # 12 months, discounted
 
 
 class SegmentPlaybook(Base):

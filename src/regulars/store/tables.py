@@ -214,6 +214,9 @@ class Note(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     body: Mapped[str] = mapped_column(Text)
+    # note, feedback or suggestion (domain.customers.NOTE_KINDS): what the customer told us
+    # counts towards their loyalty score.
+    kind: Mapped[str] = mapped_column(String(16), default="note", server_default="note")
 
 
 class Consent(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 07:44:57.459309
+Create Date: 2026-12-04 14:40:37.518149
 """
 
 from collections.abc import Sequence
@@ -406,6 +406,9 @@ def upgrade() -> None:
         sa.Column("frequency", sa.Integer(), nullable=False),
         sa.Column("monetary_minor", sa.BigInteger(), nullable=False),
         sa.Column("loyalty_score", sa.Integer(), nullable=False),
+        sa.Column("p_alive", sa.Float(), nullable=True),
+        sa.Column("expected_purchases_12m", sa.Float(), nullable=True),
+        sa.Column("clv_minor", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -760,6 +763,7 @@ def upgrade() -> None:
         sa.Column("author_id", sa.Integer(), nullable=True),
         sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=16), server_default="note", nullable=False),
         sa.ForeignKeyConstraint(
             ["author_id"], ["staff_users.id"], name=op.f("fk_notes_author_id_staff_users")
         ),
