@@ -10,8 +10,10 @@ import typer
 
 import regulars.cli.analytics_value  # noqa: F401  (registers its commands on analytics)
 import regulars.cli.loyalty_offers as _loyalty_offers  # noqa: F401  (registers loyalty offers)
+import regulars.cli.privacy as _privacy  # noqa: F401  (registers customers export / erase)
 from regulars import __version__
 from regulars.cli import analytics, clv, customers, db, demo, imports, loyalty, orders
+from regulars.cli.admin import app as admin_app
 from regulars.cli.api_keys import app as api_keys_app
 from regulars.cli.campaigns import app as campaigns_app
 from regulars.cli.common import err_console
@@ -41,6 +43,7 @@ app.command("briefing")(analytics.briefing)
 app.add_typer(clv.app, name="clv")
 app.add_typer(api_keys_app, name="api-key")
 app.add_typer(campaigns_app, name="campaign")
+app.add_typer(admin_app, name="admin")
 app.command("serve")(serve_command)
 
 _debug = {"on": bool(os.environ.get("REGULARS_DEBUG"))}

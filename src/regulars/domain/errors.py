@@ -50,3 +50,15 @@ class InvalidTransition(DomainError):
 
 class MergeRefused(DomainError):
     code = "merge_refused"
+
+
+class LoginRefused(DomainError):
+    """Wrong e-mail or password, or a locked account: deliberately one vague message."""
+
+    code = "login_refused"
+
+
+class Forbidden(DomainError):
+    """The actor's role does not allow this."""
+
+    code = "forbidden"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from regulars.domain.customers import ConsentChannel, ConsentPurpose
 from regulars.domain.errors import NotFound, ValidationError
 from regulars.domain.names import clean
+from regulars.services.audit import record_event
 from regulars.services.context import BusinessContext
 from regulars.services.customer_records import load_customer
 from regulars.store.tables import Consent, Contact
@@ -112,6 +113,14 @@ def record_consent(
         )
         s.add(row)
         s.flush()
+        record_event(
+            s,
+            ctx,
+            action="consent.record",
+            target_kind="customer",
+            target_id=customer_id,
+            detail={"channel": ch.value, "purpose": pu.value, "granted": granted},
+        )
         return _view(row)
 
 

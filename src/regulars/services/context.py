@@ -14,3 +14,5 @@ class BusinessContext:
     default_language: str
     timezone: str
     actor_id: int | None = None  # the staff user acting, when known
+    actor: str | None = None  # how the audit log names the actor (e-mail, "key <name>", OS user)
+    source: str = "cli"  # cli, api or web: where the request came from, for the audit log

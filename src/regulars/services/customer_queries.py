@@ -15,6 +15,7 @@ from regulars.domain.contact_points import normalize_email, phone_search_key
 from regulars.domain.customers import CustomerKind, Potential
 from regulars.domain.errors import NotFound, ValidationError
 from regulars.domain.names import clean, fold, name_key, primary_language
+from regulars.services.audit import record_event
 from regulars.services.context import BusinessContext
 from regulars.services.customer_records import load_customer
 from regulars.services.customer_views import CustomerSummary, Dossier, build_dossier, summarize
@@ -60,7 +61,11 @@ def resolve_customer(uow: UnitOfWork, *, ctx: BusinessContext, ref: str) -> int:
 def show_customer(uow: UnitOfWork, *, ctx: BusinessContext, customer_id: int) -> Dossier:
     """The whole dossier; for a merged customer, a stub whose merged_into_id says where it went."""
     with uow:
-        return build_dossier(uow.session, ctx, load_customer(uow.session, ctx, customer_id))
+        dossier = build_dossier(uow.session, ctx, load_customer(uow.session, ctx, customer_id))
+        record_event(
+            uow.session, ctx, action="customer.view", target_kind="customer", target_id=customer_id
+        )
+        return dossier
 
 
 def list_customers(

@@ -24,6 +24,7 @@ from regulars.domain.names import (
     normalize_language,
     split_full_name,
 )
+from regulars.services.audit import record_event
 from regulars.services.context import BusinessContext
 from regulars.services.customer_records import (
     INTEREST,
@@ -267,6 +268,29 @@ def update_customer(
 ) -> Dossier:
     """Change what is given, leave the rest; `None` clears a field, `first_deal_on=None`
     goes back to the date derived from the first order."""
+    fields = {
+        "name": name,
+        "family_name": family_name,
+        "given_name": given_name,
+        "middle_name": middle_name,
+        "patronymic": patronymic,
+        "legal_name": legal_name,
+        "external_id": external_id,
+        "language": language,
+        "birthday": birthday,
+        "founded_on": founded_on,
+        "first_deal_on": first_deal_on,
+        "manager": manager_email,
+        "department": department,
+        "potential": potential,
+        "region": region,
+        "income_band": income_band,
+        "phones": (*add_phone_numbers, *remove_phone_numbers),
+        "emails": (*add_email_addresses, *remove_email_addresses),
+        "tags": (*add_tag_values, *remove_tag_values),
+        "interests": (*add_interest_values, *remove_interest_values),
+        "addresses": tuple(add_addresses),
+    }
     add_p = parse_phones(add_phone_numbers, ctx.default_region)
     rem_p = parse_phones(remove_phone_numbers, ctx.default_region)
     add_e, rem_e = parse_emails(add_email_addresses), parse_emails(remove_email_addresses)
@@ -341,6 +365,16 @@ def update_customer(
         add_tags(s, ctx, c.id, INTEREST, add_i)
         s.add_all(_address_row(ctx, c.id, a) for a in add_addresses)
         c.updated_at = datetime.now(UTC)
+        changed = sorted(k for k, v in fields.items() if v is not UNSET and v != ())
+        # field names only: the audit log must not keep personal data an erasure removes
+        record_event(
+            s,
+            ctx,
+            action="customer.update",
+            target_kind="customer",
+            target_id=c.id,
+            detail={"fields": changed},
+        )
         s.flush()
         return build_dossier(s, ctx, c)
 

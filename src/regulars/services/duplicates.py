@@ -24,6 +24,7 @@ from regulars.domain.duplicates import (
     rank_candidates,
 )
 from regulars.domain.errors import MergeRefused, NotFound
+from regulars.services.audit import record_event
 from regulars.services.context import BusinessContext
 from regulars.services.merge_moves import move_records
 from regulars.services.orders import refresh_first_deal_on
@@ -170,6 +171,14 @@ def merge_customers(
             report = _merge(uow.session, ctx, survivor_id, merged_id, reason, dry_run)
             if dry_run:
                 raise _DryRun(report)
+            record_event(
+                uow.session,
+                ctx,
+                action="customer.merge",
+                target_kind="customer",
+                target_id=survivor_id,
+                detail={"merged": merged_id},
+            )
             return report
     except _DryRun as done:
         return done.report

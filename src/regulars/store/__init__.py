@@ -7,6 +7,7 @@ checks and bulk loaders always see the whole schema.
 from regulars.store import (
     analytics_tables,
     api_tables,
+    audit_tables,
     campaign_tables,
     loyalty_offer_tables,
     loyalty_tables,
@@ -16,6 +17,7 @@ from regulars.store import (
 __all__ = [
     "analytics_tables",
     "api_tables",
+    "audit_tables",
     "campaign_tables",
     "loyalty_offer_tables",
     "loyalty_tables",

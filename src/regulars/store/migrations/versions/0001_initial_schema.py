@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 14:40:37.518149
+Create Date: 2026-12-04 14:51:17.949661
 """
 
 from collections.abc import Sequence
@@ -278,6 +278,11 @@ def upgrade() -> None:
         sa.Column("department_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=True),
+        sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("locked_until", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_login_at", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("grants", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["department_id"],
             ["departments.id"],
@@ -294,6 +299,39 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("staff_users", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_staff_users_tenant_id"), ["tenant_id"], unique=False)
+
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor", sa.String(length=320), nullable=False),
+        sa.Column("source", sa.String(length=8), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("target_kind", sa.String(length=32), nullable=False),
+        sa.Column("target_id", sa.BigInteger(), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["staff_users.id"],
+            name=op.f("fk_audit_log_actor_id_staff_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_audit_log_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+    )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_log_tenant_action", ["tenant_id", "action"], unique=False)
+        batch_op.create_index("ix_audit_log_tenant_at", ["tenant_id", "at"], unique=False)
+        batch_op.create_index(
+            "ix_audit_log_tenant_target", ["tenant_id", "target_kind", "target_id"], unique=False
+        )
 
     op.create_table(
         "customers",
@@ -1666,6 +1704,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customers_tenant_id"))
 
     op.drop_table("customers")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_tenant_target")
+        batch_op.drop_index("ix_audit_log_tenant_at")
+        batch_op.drop_index("ix_audit_log_tenant_action")
+
+    op.drop_table("audit_log")
     with op.batch_alter_table("staff_users", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_users_tenant_id"))
 

@@ -1,0 +1,46 @@
+"""`regulars admin …` as an administrator's script uses it: JSON out, exit codes, audit."""
+
+from __future__ import annotations
+
+from tests.e2e.cli import run_cli, run_json
+
+
+def test_tenant_user_grant_and_audit(db_url: str) -> None:
+    t = run_json("admin", "tenant", "create", "Bar Tapas Sol", "--currency", "EUR", db_url=db_url)
+    assert t["tenant"]["slug"] == "bar-tapas-sol" and t["tenant"]["default_currency"] == "EUR"
+    again = run_cli("admin", "tenant", "create", "Bar Tapas Sol", db_url=db_url)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    add = ("admin", "user", "add", "--tenant", "bar-tapas-sol", "--email", "Ana@Sol.es")
+    u = run_json(
+        *add, "--role", "owner", "--password-stdin", db_url=db_url, input="s3cret-pass-word\n"
+    )
+    assert u["user"]["email"] == "ana@sol.es" and u["user"]["role"] == "owner"
+    bad = run_cli(*add[:-1], "pepe@sol.es", "--role", "boss", db_url=db_url)
+    assert bad.returncode == 1 and "unknown role 'boss'" in bad.stderr
+    short = run_cli(
+        *add[:-1],
+        "pepe@sol.es",
+        "--role",
+        "cashier",
+        "--password-stdin",
+        db_url=db_url,
+        input="short\n",
+    )
+    assert short.returncode == 1 and "too short" in short.stderr
+    g = run_json(
+        "admin",
+        "user",
+        "grant",
+        "--tenant",
+        "bar-tapas-sol",
+        "--email",
+        "ana@sol.es",
+        "customers.list",
+        db_url=db_url,
+    )
+    assert g == {"grants": ["customers.list"]}
+    log = run_json("admin", "audit", "--tenant", "bar-tapas-sol", db_url=db_url)["events"]
+    assert [e["action"] for e in log] == ["user.grant", "user.add", "tenant.create"]
+    assert all(e["source"] == "cli" for e in log)
+    missing = run_cli("admin", "audit", "--tenant", "nope", db_url=db_url)
+    assert missing.returncode == 4
