@@ -26,8 +26,7 @@ dev: $(VENV)/.dev
 
 ## Build the demo business in ./regulars.db and print what to try next.
 demo: $(VENV)/.runtime
-	$(BIN)/regulars demo --no-serve $(ARGS)
-	$(BIN)/regulars briefing
+	$(BIN)/regulars demo --no-serve --briefing $(ARGS)
 
 ## The whole test suite, in parallel (PostgreSQL tests skip with a reason when no server runs;
 ## with CI=true they fail instead).

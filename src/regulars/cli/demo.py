@@ -41,6 +41,10 @@ def demo(
             "with the dashboard; until then the demo always just builds.)",
         ),
     ] = False,
+    with_briefing: Annotated[
+        bool,
+        typer.Option("--briefing", help="Then print the morning briefing of the demo business."),
+    ] = False,
     json: JsonOption = False,
 ) -> None:
     """Build a realistic demo business: customers, orders, key accounts, lapsed regulars.
@@ -67,6 +71,10 @@ def demo(
         print_json(dataclasses.asdict(summary))
     else:
         _print(summary)
+    if with_briefing and not json:
+        from regulars.cli.analytics_people import briefing
+
+        briefing(json=False, db=db)
 
 
 def _parse_day(text: str | None) -> date | None:
