@@ -25,14 +25,17 @@ TYPE_PREFIX = "urn:regulars:problem:"
 _TITLES = {
     400: "Bad request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
+    413: "Content too large",
     422: "Unprocessable content",
     500: "Internal server error",
     503: "Service unavailable",
 }
-_STATUS_BY_CODE = {"schema_outdated": 503}
+_STATUS_BY_CODE = {"schema_outdated": 503, "forbidden": 403, "precondition_failed": 412}
 _OWN_CODES = {"invalid_amount"}
 
 

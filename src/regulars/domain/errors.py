@@ -62,3 +62,9 @@ class Forbidden(DomainError):
     """The actor's role does not allow this."""
 
     code = "forbidden"
+
+
+class PreconditionFailed(DomainError):
+    """The thing changed since the caller read it (a stale If-Match): re-read and retry."""
+
+    code = "precondition_failed"

@@ -81,14 +81,19 @@ def list_customers(
     region: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    after_id: int | None = None,
 ) -> list[CustomerSummary]:
-    """Customers matching every filter given, oldest first (stable across pages)."""
+    """Customers matching every filter given, oldest first (stable across pages); `after_id`
+    continues after the last customer of the previous page (a cursor that stays right while
+    customers are added)."""
     if limit < 1 or offset < 0:
         raise ValidationError("limit must be at least 1 and offset at least 0", field="limit")
     with uow:
         s = uow.session
         t = ctx.tenant_id
         conds: list[ColumnElement[bool]] = [Customer.tenant_id == t, Customer.status == ACTIVE]
+        if after_id is not None:
+            conds.append(Customer.id > after_id)
         if kind:
             try:
                 conds.append(Customer.kind == CustomerKind(kind.lower()).value)

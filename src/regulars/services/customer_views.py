@@ -141,6 +141,16 @@ class Dossier:
     updated_at: datetime
 
 
+def customer_version(customer_id: int, updated_at: datetime) -> str:
+    """A customer's version for optimistic locking (ETag / If-Match): its last change."""
+    stamp = updated_at.astimezone(UTC) if updated_at.tzinfo else updated_at
+    return f"{customer_id}.{stamp:%Y%m%d%H%M%S%f}"
+
+
+def version_of(d: Dossier) -> str:
+    return customer_version(d.id, d.updated_at)
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerSummary:
     id: int

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from regulars.domain.customers import CustomerKind, Potential
-from regulars.domain.errors import Conflict, InvalidName, ValidationError
+from regulars.domain.errors import Conflict, InvalidName, PreconditionFailed, ValidationError
 from regulars.domain.names import (
     PersonName,
     clean,
@@ -38,7 +38,7 @@ from regulars.services.customer_records import (
     parse_tags,
     today_for,
 )
-from regulars.services.customer_views import Dossier, build_dossier
+from regulars.services.customer_views import Dossier, build_dossier, customer_version
 from regulars.services.orders import refresh_first_deal_on
 from regulars.services.staff import department_id_for, staff_id_by_email
 from regulars.store.tables import Address, Customer, CustomerTag, Email, Phone
@@ -265,8 +265,11 @@ def update_customer(
     add_interest_values: Sequence[str] = (),
     remove_interest_values: Sequence[str] = (),
     add_addresses: Sequence[AddressIn] = (),
+    if_version: str | None = None,
 ) -> Dossier:
-    """Change what is given, leave the rest; `None` clears a field, `first_deal_on=None`
+    """With `if_version` (from version_of), refuse when the customer changed since it was read.
+
+    Change what is given, leave the rest; `None` clears a field, `first_deal_on=None`
     goes back to the date derived from the first order."""
     fields = {
         "name": name,
@@ -297,9 +300,17 @@ def update_customer(
     add_t, rem_t = parse_tags(add_tag_values, "tag"), parse_tags(remove_tag_values, "tag")
     add_i = parse_tags(add_interest_values, "interest")
     rem_i = parse_tags(remove_interest_values, "interest")
+    if if_version is not None:
+        uow = uow.locking()  # SQLite: the write lock before the version is read
     with uow:
         s = uow.session
         c = load_customer(s, ctx, customer_id, writable=True)
+        if if_version is not None:
+            s.refresh(c, with_for_update=True)  # PostgreSQL: lock the row, then compare
+            if customer_version(c.id, c.updated_at) != if_version:
+                raise PreconditionFailed(
+                    f"customer {customer_id} changed since you read it: read it again"
+                )
         is_person = c.kind == CustomerKind.PERSON.value
         if language is not UNSET:
             c.language = normalize_language(language)

@@ -11,6 +11,7 @@ from regulars.store import (
     campaign_tables,
     loyalty_offer_tables,
     loyalty_tables,
+    replay_tables,
     tables,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "campaign_tables",
     "loyalty_offer_tables",
     "loyalty_tables",
+    "replay_tables",
     "tables",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 14:51:17.949661
+Create Date: 2026-12-04 15:02:31.939432
 """
 
 from collections.abc import Sequence
@@ -57,6 +57,25 @@ def upgrade() -> None:
             batch_op.f("ix_analytics_segment_playbooks_tenant_id"), ["tenant_id"], unique=False
         )
 
+    op.create_table(
+        "api_idempotency",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=True),
+        sa.Column("headers", sa.JSON(), nullable=True),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_api_idempotency_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_idempotency")),
+        sa.UniqueConstraint("tenant_id", "key", name=op.f("uq_api_idempotency_tenant_id_key")),
+    )
     op.create_table(
         "api_keys",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1747,6 +1766,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_tenant_id"))
 
     op.drop_table("api_keys")
+    op.drop_table("api_idempotency")
     with op.batch_alter_table("analytics_segment_playbooks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_analytics_segment_playbooks_tenant_id"))
 

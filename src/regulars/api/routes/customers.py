@@ -1,0 +1,266 @@
+"""`/v1/customers…`: the customer base over HTTP, the same services as `regulars customers`.
+
+A customer is addressed by id (`42`) or external id (`ext:CRM-0042`). GET and PATCH answer with
+an `ETag` (the customer's version); a PATCH with `If-Match` is refused with 412 when someone
+changed the customer since, so no update is silently lost. Creating POSTs need an
+`Idempotency-Key`: a retry returns the first answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import JSONResponse
+
+from regulars.api.access import Principal, require
+from regulars.api.auth import regulars_app
+from regulars.api.customer_schemas import (
+    AddressBody,
+    ConsentIn,
+    ContactIn,
+    CustomerIn,
+    CustomerPage,
+    CustomerPatch,
+    NoteIn,
+)
+from regulars.api.errors import ApiProblem
+from regulars.api.idempotency import IdempotencyKey
+from regulars.api.replay import request_fingerprint, run_once
+from regulars.bootstrap import App
+from regulars.domain.access import Permission as P
+from regulars.services.consents import ConsentView, consent_history, record_consent
+from regulars.services.contacts import add_contact, add_note
+from regulars.services.customer_queries import (
+    SearchHit,
+    list_customers,
+    resolve_customer,
+    search_customers,
+    show_customer,
+)
+from regulars.services.customer_views import ContactView, Dossier, NoteView, version_of
+from regulars.services.customers import AddressIn, enroll_customer, update_customer
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+AppDep = Depends(regulars_app)
+Fingerprint = Annotated[str, Depends(request_fingerprint)]
+
+_PATCH_FIELDS = {
+    "manager": "manager_email",
+}
+_PATCH_LISTS = {
+    "add_phones": "add_phone_numbers",
+    "remove_phones": "remove_phone_numbers",
+    "add_emails": "add_email_addresses",
+    "remove_emails": "remove_email_addresses",
+    "add_tags": "add_tag_values",
+    "remove_tags": "remove_tag_values",
+    "add_interests": "add_interest_values",
+    "remove_interests": "remove_interest_values",
+}
+
+
+def _etag(d: Dossier) -> dict[str, str]:
+    return {"ETag": f'"{version_of(d)}"'}
+
+
+def _cursor(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        kind, _, value = base64.urlsafe_b64decode(text.encode() + b"==").decode().partition(":")
+        if kind != "c" or not value.isdigit():
+            raise ValueError(text)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiProblem(400, "invalid_cursor", "the cursor is not one this API gave") from None
+
+
+def _next_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"c:{last_id}".encode()).decode().rstrip("=")
+
+
+def _addresses(items: list[AddressBody]) -> list[AddressIn]:
+    return [AddressIn(**a.model_dump()) for a in items]
+
+
+@router.get("", response_model=CustomerPage)
+def list_page(
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_LIST))],
+    kind: str | None = None,
+    manager: str | None = Query(default=None, description="the manager's staff e-mail"),
+    department: str | None = None,
+    tag: str | None = None,
+    language: str | None = None,
+    potential: str | None = None,
+    region: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+    app: App = AppDep,
+) -> object:
+    """Customers matching every filter, oldest first, a page at a time (cursor pagination)."""
+    rows = list_customers(
+        app.uow(),
+        ctx=who.ctx,
+        kind=kind,
+        manager_email=manager,
+        department=department,
+        tag=tag,
+        language=language,
+        potential=potential,
+        region=region,
+        limit=limit + 1,
+        after_id=_cursor(cursor),
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CustomerPage(items=rows, next_cursor=_next_cursor(rows[-1].id) if more else None)
+
+
+@router.get("/search", response_model=list[SearchHit])
+def search(
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_LIST))],
+    q: Annotated[str, Query(min_length=1, max_length=200, description="name, phone, e-mail…")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    app: App = AppDep,
+) -> object:
+    """Best matches first: external id, phone (typed any way), e-mail, then name."""
+    return search_customers(app.uow(), ctx=who.ctx, query=q, limit=limit)
+
+
+@router.post("", response_model=Dossier, status_code=201)
+def create(
+    body: CustomerIn,
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_WRITE))],
+    key: IdempotencyKey,
+    fingerprint: Fingerprint,
+    app: App = AppDep,
+) -> JSONResponse:
+    """Add a person or a company; answers with the dossier (and its ETag)."""
+    data = body.model_dump(exclude={"addresses", "manager"})
+
+    def work() -> Dossier:
+        return enroll_customer(
+            app.uow(),
+            ctx=who.ctx,
+            addresses=_addresses(body.addresses),
+            manager_email=body.manager,
+            **data,
+        )
+
+    return run_once(app, who.ctx, key, fingerprint, work, Dossier, headers=_etag)
+
+
+@router.get("/{customer}", response_model=Dossier)
+def show(
+    customer: str,
+    response: Response,
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_READ))],
+    app: App = AppDep,
+) -> object:
+    """The whole dossier; opening it is recorded in the audit log."""
+    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
+    d = show_customer(app.uow(), ctx=who.ctx, customer_id=cid)
+    response.headers.update(_etag(d))
+    return d
+
+
+@router.patch("/{customer}", response_model=Dossier)
+def patch(
+    customer: str,
+    body: CustomerPatch,
+    response: Response,
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_WRITE))],
+    if_match: Annotated[str | None, Header()] = None,
+    app: App = AppDep,
+) -> object:
+    """Change the fields sent; with `If-Match: <ETag>` a stale version is refused with 412."""
+    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
+    given = body.model_fields_set
+    changes: dict[str, Any] = {}
+    for name in given:
+        value = getattr(body, name)
+        if name == "add_addresses":
+            changes["add_addresses"] = _addresses(value)
+        elif name in _PATCH_LISTS:
+            changes[_PATCH_LISTS[name]] = value
+        else:
+            changes[_PATCH_FIELDS.get(name, name)] = value
+    version = if_match.strip().removeprefix("W/").strip('"') if if_match else None
+    d = update_customer(app.uow(), ctx=who.ctx, customer_id=cid, if_version=version, **changes)
+    response.headers.update(_etag(d))
+    return d
+
+
+@router.post("/{customer}/notes", response_model=NoteView, status_code=201)
+def note(
+    customer: str,
+    body: NoteIn,
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_WRITE))],
+    key: IdempotencyKey,
+    fingerprint: Fingerprint,
+    app: App = AppDep,
+) -> JSONResponse:
+    """Add a note to the dossier; `feedback` and `suggestion` count towards loyalty."""
+    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
+
+    def work() -> NoteView:
+        return add_note(
+            app.uow(),
+            ctx=who.ctx,
+            customer_id=cid,
+            body=body.body,
+            author_email=body.author,
+            kind=body.kind,
+        )
+
+    return run_once(app, who.ctx, key, fingerprint, work, NoteView)
+
+
+@router.post("/{customer}/contacts", response_model=ContactView, status_code=201)
+def contact(
+    customer: str,
+    body: ContactIn,
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_WRITE))],
+    key: IdempotencyKey,
+    fingerprint: Fingerprint,
+    app: App = AppDep,
+) -> JSONResponse:
+    """A person at a company customer: level, role in buying, stance."""
+    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
+
+    def work() -> ContactView:
+        return add_contact(app.uow(), ctx=who.ctx, customer_id=cid, **body.model_dump())
+
+    return run_once(app, who.ctx, key, fingerprint, work, ContactView)
+
+
+@router.post("/{customer}/consents", response_model=ConsentView, status_code=201)
+def consent(
+    customer: str,
+    body: ConsentIn,
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_WRITE))],
+    key: IdempotencyKey,
+    fingerprint: Fingerprint,
+    app: App = AppDep,
+) -> JSONResponse:
+    """Record a grant or a withdrawal for a channel and purpose (the history is kept)."""
+    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
+
+    def work() -> ConsentView:
+        return record_consent(app.uow(), ctx=who.ctx, customer_id=cid, **body.model_dump())
+
+    return run_once(app, who.ctx, key, fingerprint, work, ConsentView)
+
+
+@router.get("/{customer}/consents", response_model=list[ConsentView])
+def consents(
+    customer: str,
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_READ))],
+    app: App = AppDep,
+) -> object:
+    """Every grant and withdrawal, oldest first."""
+    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
+    return consent_history(app.uow(), ctx=who.ctx, customer_id=cid)

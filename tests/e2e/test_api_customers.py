@@ -1,0 +1,137 @@
+"""`/v1/customers…` end to end through the HTTP API (TestClient), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def post(client: TestClient, path: str, body: dict[str, Any], key: str | None = None) -> Any:
+    return client.post(path, json=body, headers={"Idempotency-Key": key or str(uuid.uuid4())})
+
+
+LAN = {
+    "name": "Nguyễn Thị Lan",
+    "language": "vi",
+    "phones": ["0903 123 456"],
+    "emails": ["lan@example.vn"],
+    "tags": ["coffee"],
+    "addresses": [{"line1": "12 Lý Thái Tổ", "city": "Hà Nội", "country": "VN"}],
+}
+
+
+def test_create_show_and_find_a_customer(api_client: TestClient) -> None:
+    r = post(api_client, "/v1/customers", LAN)
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert (d["family_name"], d["given_name"]) == ("Nguyễn", "Lan")
+    assert d["phones"][0]["e164"].startswith("+") and r.headers["ETag"]
+    shown = api_client.get(f"/v1/customers/{d['id']}")
+    assert shown.status_code == 200 and shown.json()["display_name"] == d["display_name"]
+    assert shown.headers["ETag"] == r.headers["ETag"]
+    hits = api_client.get("/v1/customers/search", params={"q": "0903123456"}).json()
+    assert [(h["customer"]["id"], h["matched"]) for h in hits] == [(d["id"], "phone")]
+
+
+def test_a_retried_create_returns_the_first_answer(api_client: TestClient) -> None:
+    key = str(uuid.uuid4())
+    first = post(api_client, "/v1/customers", LAN, key)
+    again = post(api_client, "/v1/customers", LAN, key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    other = post(api_client, "/v1/customers", {**LAN, "name": "Trần Văn Hùng"}, key)
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
+    page = api_client.get("/v1/customers").json()
+    assert len(page["items"]) == 1  # one customer, not two
+
+
+def test_a_refused_create_releases_its_key(api_client: TestClient) -> None:
+    key = str(uuid.uuid4())
+    bad = post(api_client, "/v1/customers", {**LAN, "phones": ["12"]}, key)
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_phone"
+    ok = post(api_client, "/v1/customers", LAN, key)
+    assert ok.status_code == 201
+
+
+def test_a_lost_update_is_refused_with_412(api_client: TestClient) -> None:
+    d = post(api_client, "/v1/customers", LAN)
+    cid, etag = d.json()["id"], d.headers["ETag"]
+    first = api_client.patch(
+        f"/v1/customers/{cid}", json={"region": "Hà Nội"}, headers={"If-Match": etag}
+    )
+    assert first.status_code == 200 and first.json()["region"] == "Hà Nội"
+    assert first.headers["ETag"] != etag
+    stale = api_client.patch(
+        f"/v1/customers/{cid}", json={"region": "Huế"}, headers={"If-Match": etag}
+    )
+    assert stale.status_code == 412 and stale.json()["code"] == "precondition_failed"
+    assert api_client.get(f"/v1/customers/{cid}").json()["region"] == "Hà Nội"
+    cleared = api_client.patch(f"/v1/customers/{cid}", json={"region": None, "add_tags": ["tea"]})
+    assert cleared.json()["region"] is None and cleared.json()["tags"] == ["coffee", "tea"]
+
+
+def test_pages_follow_the_cursor(api_client: TestClient) -> None:
+    ids = [
+        post(api_client, "/v1/customers", {"name": f"Customer {i}"}).json()["id"] for i in range(5)
+    ]
+    seen, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api_client.get("/v1/customers", params=params).json()
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ids
+    bad = api_client.get("/v1/customers", params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_cursor"
+
+
+def test_notes_contacts_and_consents(api_client: TestClient) -> None:
+    co = post(api_client, "/v1/customers", {"kind": "company", "name": "Sol Foods S.L."}).json()
+    n = post(
+        api_client, f"/v1/customers/{co['id']}/notes", {"body": "Wants samples", "kind": "feedback"}
+    )
+    assert n.status_code == 201 and n.json()["kind"] == "feedback"
+    c = post(
+        api_client,
+        f"/v1/customers/{co['id']}/contacts",
+        {"name": "Ana García López", "level": "owner", "stance": "supporter"},
+    )
+    assert c.status_code == 201, c.text
+    g = post(
+        api_client,
+        f"/v1/customers/{co['id']}/consents",
+        {"channel": "email", "purpose": "marketing", "granted": True, "source": "trade fair"},
+    )
+    assert g.status_code == 201, g.text
+    history = api_client.get(f"/v1/customers/{co['id']}/consents").json()
+    assert [(h["channel"], h["granted"]) for h in history] == [("email", True)]
+    shown = api_client.get("/v1/customers/ext:missing")
+    assert shown.status_code == 404 and shown.json()["code"] == "not_found"
+
+
+def test_bad_bodies_are_4xx_never_500(api_client: TestClient) -> None:
+    cases: list[tuple[Any, int]] = [
+        ({"name": "x", "nmae": "typo"}, 422),
+        ({"name": 5}, 422),
+        ({"name": "x" * 201}, 422),
+        ({"name": "x", "birthday": "31/12/1990"}, 422),
+        ({"kind": "robot", "name": "x"}, 422),
+        ({"name": "'; DROP TABLE customers; --"}, 201),
+        ({"name": "<script>alert(1)</script>"}, 201),
+        ({"name": "คุณสมชาย 🙂 שלום", "language": "th"}, 201),
+    ]
+    for body, status in cases:
+        r = post(api_client, "/v1/customers", body)
+        assert r.status_code == status, (body, r.text)
+        if status == 201:  # stored and returned unchanged
+            assert r.json()["display_name"] == body["name"]
+    raw = api_client.post(
+        "/v1/customers",
+        content=b"{not json",
+        headers={"Idempotency-Key": "k1", "Content-Type": "application/json"},
+    )
+    assert raw.status_code == 400 and raw.json()["code"] == "malformed_json"
