@@ -39,6 +39,9 @@ def _is_known(cur: str) -> bool:
     return cur in list_currencies()
 
 
+MAX_DIGITS = 15  # whole digits an amount may have (a quadrillion, even in VND or IDR)
+
+
 def parse_amount(text: str, currency: str, *, field: str = "amount") -> Decimal:
     """Parse a decimal amount, refusing more decimals than the currency has (no silent rounding)."""
     try:
@@ -47,6 +50,8 @@ def parse_amount(text: str, currency: str, *, field: str = "amount") -> Decimal:
         raise InvalidMoney(f"{text!r} is not a number", field=field) from None
     if not value.is_finite():
         raise InvalidMoney(f"{text!r} is not a finite number", field=field)
+    if value.adjusted() >= MAX_DIGITS:  # beyond any real price; also past Decimal's precision
+        raise InvalidMoney(f"{text!r} is too large an amount", field=field)
     if value != value.quantize(_quantum(currency), rounding=ROUND_HALF_UP):
         raise InvalidMoney(
             f"{text!r} has more decimals than {currency} allows ({minor_units(currency)})",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from regulars.domain.errors import Conflict, NotFound, ValidationError
@@ -248,8 +248,10 @@ def list_orders(
     customer: int | str | None = None,
     status: OrderStatus | str | None = None,
     limit: int | None = 50,
+    before: tuple[datetime, int] | None = None,
 ) -> list[OrderSummary]:
-    """Newest first, optionally of one customer (id or external id) or in one status."""
+    """Newest first, optionally of one customer (id or external id) or in one status;
+    `before` (placed_at, id) of the last order of the previous page continues after it."""
     if limit is not None and limit < 1:
         raise ValidationError("the limit must be at least 1", field="limit")
     with uow:
@@ -264,6 +266,9 @@ def list_orders(
                 Order.status
                 == (status if isinstance(status, OrderStatus) else parse_status(status))
             )
+        if before is not None:
+            at, oid = before
+            q = q.where(or_(Order.placed_at < at, and_(Order.placed_at == at, Order.id < oid)))
         q = q.order_by(Order.placed_at.desc(), Order.id.desc())
         if limit is not None:
             q = q.limit(limit)

@@ -8,8 +8,6 @@ changed the customer since, so no update is silently lost. Creating POSTs need a
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
@@ -26,8 +24,8 @@ from regulars.api.customer_schemas import (
     CustomerPatch,
     NoteIn,
 )
-from regulars.api.errors import ApiProblem
 from regulars.api.idempotency import IdempotencyKey
+from regulars.api.paging import after_id, id_cursor
 from regulars.api.replay import request_fingerprint, run_once
 from regulars.bootstrap import App
 from regulars.domain.access import Permission as P
@@ -66,22 +64,6 @@ def _etag(d: Dossier) -> dict[str, str]:
     return {"ETag": f'"{version_of(d)}"'}
 
 
-def _cursor(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(text.encode() + b"==").decode().partition(":")
-        if kind != "c" or not value.isdigit():
-            raise ValueError(text)
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiProblem(400, "invalid_cursor", "the cursor is not one this API gave") from None
-
-
-def _next_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"c:{last_id}".encode()).decode().rstrip("=")
-
-
 def _addresses(items: list[AddressBody]) -> list[AddressIn]:
     return [AddressIn(**a.model_dump()) for a in items]
 
@@ -112,11 +94,11 @@ def list_page(
         potential=potential,
         region=region,
         limit=limit + 1,
-        after_id=_cursor(cursor),
+        after_id=after_id(cursor),
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return CustomerPage(items=rows, next_cursor=_next_cursor(rows[-1].id) if more else None)
+    return CustomerPage(items=rows, next_cursor=id_cursor(rows[-1].id) if more else None)
 
 
 @router.get("/search", response_model=list[SearchHit])
