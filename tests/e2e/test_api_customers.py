@@ -135,3 +135,15 @@ def test_bad_bodies_are_4xx_never_500(api_client: TestClient) -> None:
         headers={"Idempotency-Key": "k1", "Content-Type": "application/json"},
     )
     assert raw.status_code == 400 and raw.json()["code"] == "malformed_json"
+
+
+def test_nul_characters_are_bad_input(api_client: TestClient) -> None:
+    r = post(api_client, "/v1/customers", {"name": "Lan\x00"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_text"
+    q = api_client.get("/v1/customers/search", params={"q": "\x00"})
+    assert q.status_code == 422 and q.json()["code"] == "invalid_text"
+    big = post(api_client, "/v1/customers", {"name": "x"})
+    cid = big.json()["id"]
+    assert api_client.get("/v1/customers/¹").status_code == 404  # not a digit to int()
+    assert api_client.get(f"/v1/customers/{'9' * 30}").status_code == 404
+    assert api_client.get(f"/v1/customers/{cid}").status_code == 200

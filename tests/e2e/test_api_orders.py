@@ -92,3 +92,10 @@ def test_bad_orders_are_4xx(api_client: TestClient) -> None:
         r = post(api_client, "/v1/orders", body)
         assert r.status_code == status, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_absurd_quantities_are_refused(api_client: TestClient) -> None:
+    customer(api_client)
+    line = {"sku": "X", "quantity": 10**25, "unit_price": "1.00"}
+    r = post(api_client, "/v1/orders", {"customer": "ext:POS-1", "lines": [line]})
+    assert r.status_code == 422 and "quantity" in r.json()["detail"]

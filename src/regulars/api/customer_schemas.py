@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from regulars.api.schemas import Strict
+from regulars.api.bodies import Body
 from regulars.services.customer_views import CustomerSummary
 
 Name = Annotated[str, Field(max_length=200)]
@@ -17,7 +17,7 @@ Short = Annotated[str, Field(max_length=100)]
 Values = Annotated[list[Annotated[str, Field(max_length=320)]], Field(max_length=50)]
 
 
-class AddressBody(Strict):
+class AddressBody(Body):
     line1: Name
     line2: Name | None = None
     city: Short | None = None
@@ -27,7 +27,7 @@ class AddressBody(Strict):
     label: Short | None = None
 
 
-class CustomerIn(Strict):
+class CustomerIn(Body):
     kind: Literal["person", "company"] = "person"
     name: Name | None = Field(default=None, description="full name; split by the language's custom")
     family_name: Name | None = None
@@ -54,7 +54,7 @@ class CustomerIn(Strict):
     income_band: Short | None = None
 
 
-class CustomerPatch(Strict):
+class CustomerPatch(Body):
     """Only the fields sent change; `null` clears a field. Lists are changed by add_/remove_."""
 
     name: Name | None = None
@@ -84,13 +84,13 @@ class CustomerPatch(Strict):
     add_addresses: Annotated[list[AddressBody], Field(max_length=20)] = Field(default_factory=list)
 
 
-class NoteIn(Strict):
+class NoteIn(Body):
     body: Annotated[str, Field(min_length=1, max_length=10_000)]
     kind: Literal["note", "feedback", "suggestion"] = "note"
     author: Annotated[str, Field(max_length=320)] | None = None
 
 
-class ContactIn(Strict):
+class ContactIn(Body):
     name: Name | None = None
     family_name: Name | None = None
     given_name: Name | None = None
@@ -106,7 +106,7 @@ class ContactIn(Strict):
     language: Annotated[str, Field(max_length=35)] | None = None
 
 
-class ConsentIn(Strict):
+class ConsentIn(Body):
     channel: Short
     purpose: Short
     granted: bool
@@ -115,7 +115,7 @@ class ConsentIn(Strict):
     contact_id: int | None = None
 
 
-class CustomerPage(Strict):
+class CustomerPage(Body):
     items: list[CustomerSummary]
     next_cursor: str | None = Field(
         description="pass as `cursor` for the next page; null at the end"

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.domain.errors import Conflict, DomainError, NotFound, ValidationError
@@ -36,7 +37,34 @@ _TITLES = {
     503: "Service unavailable",
 }
 _STATUS_BY_CODE = {"schema_outdated": 503, "forbidden": 403, "precondition_failed": 412}
-_OWN_CODES = {"invalid_amount"}
+_OWN_CODES = {"invalid_amount", "invalid_text"}
+
+
+class Problem(BaseModel):
+    """The body of every error (RFC 9457); `code` is stable, `detail` is for people."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def _documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        s: {
+            "model": Problem,
+            "description": _TITLES.get(s, "Error"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for s in statuses
+    }
+
+
+# The errors any authenticated route may answer with, for the OpenAPI document.
+PROBLEM_RESPONSES = _documented(400, 401, 403, 404, 409, 412, 413, 422, 503)
 
 
 class ApiProblem(Exception):

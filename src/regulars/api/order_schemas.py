@@ -7,13 +7,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from regulars.api.schemas import AmountText, QuantityText, Strict
+from regulars.api.bodies import Body
+from regulars.api.schemas import AmountText, QuantityText
 from regulars.services.order_queries import OrderSummary
 
 Short = Annotated[str, Field(max_length=100)]
 
 
-class OrderLineIn(Strict):
+class OrderLineIn(Body):
     sku: Annotated[str, Field(min_length=1, max_length=64)]
     quantity: QuantityText
     unit_price: AmountText
@@ -21,7 +22,7 @@ class OrderLineIn(Strict):
     category: Short | None = None
 
 
-class OrderIn(Strict):
+class OrderIn(Body):
     customer: Annotated[str, Field(min_length=1, max_length=100)] = Field(
         description="customer id, or external id as ext:…"
     )
@@ -34,7 +35,7 @@ class OrderIn(Strict):
     external_id: Short | None = None
 
 
-class StatusIn(Strict):
+class StatusIn(Body):
     status: Short
     note: Annotated[str, Field(max_length=2000)] | None = None
     location: Annotated[str, Field(max_length=200)] | None = Field(
@@ -43,7 +44,7 @@ class StatusIn(Strict):
     at: datetime | None = None
 
 
-class ProductIn(Strict):
+class ProductIn(Body):
     sku: Annotated[str, Field(min_length=1, max_length=64)]
     name: Annotated[str, Field(min_length=1, max_length=300)]
     category: Short | None = None
@@ -51,6 +52,6 @@ class ProductIn(Strict):
     cost_currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
 
 
-class OrderPage(Strict):
+class OrderPage(Body):
     items: list[OrderSummary]
     next_cursor: str | None

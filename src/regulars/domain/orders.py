@@ -107,7 +107,8 @@ def parse_quantity(value: Decimal | int | str, *, field: str = "quantity") -> De
         raise ValidationError(f"{value!r} is not a finite quantity", field=field)
     if q <= 0:
         raise ValidationError(f"the quantity must be positive, not {value}", field=field)
-    if q != q.quantize(_QUANTITY_STEP) or q > MAX_QUANTITY:
+    # The size first: quantize fails on numbers beyond Decimal's precision.
+    if q > MAX_QUANTITY or q != q.quantize(_QUANTITY_STEP):
         raise ValidationError(
             f"{value!r} is not a quantity we can keep (at most 3 decimals, below 10^11)",
             field=field,

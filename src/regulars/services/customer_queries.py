@@ -43,7 +43,8 @@ def resolve_customer(uow: UnitOfWork, *, ctx: BusinessContext, ref: str) -> int:
     with uow:
         s = uow.session
         t = ctx.tenant_id
-        if not text.startswith("ext:") and text.isdigit():
+        # ASCII digits only ("¹".isdigit() is true) and within a 64-bit id
+        if not text.startswith("ext:") and text.isascii() and text.isdigit() and len(text) < 19:
             found = s.scalar(
                 select(Customer.id).where(Customer.tenant_id == t, Customer.id == int(text))
             )

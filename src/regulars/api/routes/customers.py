@@ -8,13 +8,14 @@ changed the customer since, so no update is silently lost. Creating POSTs need a
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from regulars.api.access import Principal, require
 from regulars.api.auth import regulars_app
+from regulars.api.bodies import clean_query
 from regulars.api.customer_schemas import (
     AddressBody,
     ConsentIn,
@@ -24,6 +25,7 @@ from regulars.api.customer_schemas import (
     CustomerPatch,
     NoteIn,
 )
+from regulars.api.errors import PROBLEM_RESPONSES
 from regulars.api.idempotency import IdempotencyKey
 from regulars.api.paging import after_id, id_cursor
 from regulars.api.replay import request_fingerprint, run_once
@@ -41,7 +43,12 @@ from regulars.services.customer_queries import (
 from regulars.services.customer_views import ContactView, Dossier, NoteView, version_of
 from regulars.services.customers import AddressIn, enroll_customer, update_customer
 
-router = APIRouter(prefix="/v1/customers", tags=["customers"])
+router = APIRouter(
+    prefix="/v1/customers",
+    tags=["customers"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(clean_query)],
+)
 AppDep = Depends(regulars_app)
 Fingerprint = Annotated[str, Depends(request_fingerprint)]
 
@@ -71,12 +78,12 @@ def _addresses(items: list[AddressBody]) -> list[AddressIn]:
 @router.get("", response_model=CustomerPage)
 def list_page(
     who: Annotated[Principal, Depends(require(P.CUSTOMERS_LIST))],
-    kind: str | None = None,
+    kind: Literal["person", "company"] | None = None,
     manager: str | None = Query(default=None, description="the manager's staff e-mail"),
     department: str | None = None,
     tag: str | None = None,
     language: str | None = None,
-    potential: str | None = None,
+    potential: Literal["high", "current", "former"] | None = None,
     region: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,

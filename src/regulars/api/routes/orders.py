@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 
 from regulars.api.access import Principal, require
 from regulars.api.auth import regulars_app
+from regulars.api.bodies import clean_query
+from regulars.api.errors import PROBLEM_RESPONSES
 from regulars.api.idempotency import IdempotencyKey
 from regulars.api.order_schemas import OrderIn, OrderPage, ProductIn, StatusIn
 from regulars.api.paging import before_time, time_cursor
@@ -20,7 +22,9 @@ from regulars.services.order_queries import OrderDetails, list_orders, show_orde
 from regulars.services.orders import change_order_status, record_order
 from regulars.services.products import ProductView, add_product, list_products
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(
+    tags=["orders"], responses=PROBLEM_RESPONSES, dependencies=[Depends(clean_query)]
+)
 AppDep = Depends(regulars_app)
 Fingerprint = Annotated[str, Depends(request_fingerprint)]
 
@@ -85,7 +89,7 @@ def order(
     app: App = AppDep,
 ) -> object:
     """An order by id or external id, with its lines and its whole status history."""
-    return show_order(app.uow(), ctx=who.ctx, order_id=int(order) if order.isdigit() else order)
+    return show_order(app.uow(), ctx=who.ctx, order_id=order)
 
 
 @router.post("/v1/orders/{order}/status", response_model=OrderDetails)
@@ -98,13 +102,12 @@ def status(
     app: App = AppDep,
 ) -> JSONResponse:
     """Move the order to its next stage; an impossible move is a 409 naming the possible ones."""
-    ref: int | str = int(order) if order.isdigit() else order
 
     def work() -> OrderDetails:
         return change_order_status(
             app.uow(),
             ctx=who.ctx,
-            order_id=ref,
+            order_id=order,
             status=body.status,
             note=body.note,
             location=body.location,
