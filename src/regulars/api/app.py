@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from regulars import __version__
 from regulars.api.auth import Business, KeyCache
 from regulars.api.errors import install_error_handlers
-from regulars.api.routes import cards, customers, orders, pos
+from regulars.api.routes import analytics, cards, customers, orders, pos
 from regulars.api.writes import make_write_gate
 from regulars.bootstrap import App
 from regulars.config import Settings
@@ -56,6 +56,7 @@ def create_app(source: App | Settings | None = None) -> FastAPI:
     api.include_router(cards.router)
     api.include_router(customers.router)
     api.include_router(orders.router)
+    api.include_router(analytics.router)
     return api
 
 
