@@ -17,7 +17,7 @@ from regulars.domain.errors import NotFound, ValidationError
 from regulars.domain.names import clean, fold, name_key, primary_language
 from regulars.services.audit import record_event
 from regulars.services.context import BusinessContext
-from regulars.services.customer_records import load_customer
+from regulars.services.customer_records import load_customer, visible, visible_condition
 from regulars.services.customer_views import CustomerSummary, Dossier, build_dossier, summarize
 from regulars.services.staff import staff_id_by_email
 from regulars.store.tables import Customer, CustomerTag, Department, Email, Phone
@@ -95,6 +95,8 @@ def list_customers(
         conds: list[ColumnElement[bool]] = [Customer.tenant_id == t, Customer.status == ACTIVE]
         if after_id is not None:
             conds.append(Customer.id > after_id)
+        if (mine := visible_condition(ctx)) is not None:
+            conds.append(mine)
         if kind:
             try:
                 conds.append(Customer.kind == CustomerKind(kind.lower()).value)
@@ -246,6 +248,7 @@ def search_customers(
                     Customer.tenant_id == t, Customer.id.in_(order), Customer.status == ACTIVE
                 )
             )
+            if visible(ctx, c.manager_id, c.department_id)
         }
         kept = [rows_by_id[i] for i in order if i in rows_by_id]
         return [SearchHit(summary, matched[summary.id]) for summary in summarize(s, ctx, kept)]

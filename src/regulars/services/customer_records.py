@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from regulars.domain.contact_points import normalize_email, normalize_phone
-from regulars.domain.errors import Conflict, NotFound, ValidationError
+from regulars.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from regulars.domain.names import clean
 from regulars.services.context import BusinessContext
 from regulars.store.tables import Customer, CustomerTag, Email, Phone
@@ -26,6 +26,25 @@ def today_for(ctx: BusinessContext) -> date:
     return datetime.now(ZoneInfo(ctx.timezone)).date()
 
 
+def visible(ctx: BusinessContext, manager_id: int | None, department_id: int | None) -> bool:
+    """Whether the acting user may see a customer: a manager sees their own customers and
+    their department's; everyone else with access to customers sees them all."""
+    if not ctx.limited_to_own:
+        return True
+    own = ctx.actor_id is not None and manager_id == ctx.actor_id
+    return own or (ctx.department_id is not None and department_id == ctx.department_id)
+
+
+def visible_condition(ctx: BusinessContext) -> ColumnElement[bool] | None:
+    """The same rule as a WHERE condition on customers (None: no limit)."""
+    if not ctx.limited_to_own:
+        return None
+    conds = [Customer.manager_id == (ctx.actor_id or -1)]
+    if ctx.department_id is not None:
+        conds.append(Customer.department_id == ctx.department_id)
+    return or_(*conds)
+
+
 def load_customer(
     session: Session, ctx: BusinessContext, customer_id: int, *, writable: bool = False
 ) -> Customer:
@@ -33,8 +52,13 @@ def load_customer(
     c = session.scalar(
         select(Customer).where(Customer.tenant_id == ctx.tenant_id, Customer.id == customer_id)
     )
-    if c is None:
-        raise NotFound(f"no customer {customer_id}")
+    if c is None or not visible(ctx, c.manager_id, c.department_id):
+        raise NotFound(f"no customer {customer_id}")  # another manager's: not even its existence
+    if writable and ctx.limited_to_own and c.manager_id != ctx.actor_id:
+        raise Forbidden(
+            f"customer {customer_id} is looked after by another manager of your department: "
+            "read-only for you"
+        )
     if writable and c.status == "merged":
         raise Conflict(
             f"customer {customer_id} was merged into customer {c.merged_into_id}: "

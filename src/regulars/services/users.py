@@ -212,7 +212,13 @@ def log_in(
         ok = verify_password(user.password_hash if user else None, password)
         if user is None or b is None or not user.active:
             raise refused
-        ctx = replace(context_of(b, user.id), actor=user.email, source="web")
+        ctx = replace(
+            context_of(b, user.id),
+            actor=user.email,
+            source="web",
+            role=user.role,
+            department_id=user.department_id,
+        )
         locked = user.locked_until is not None and _aware(user.locked_until) > now
         if locked or not ok:
             if not locked:
