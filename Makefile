@@ -46,6 +46,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/pos_bench.py
 	$(BIN)/python bench/analytics_bench.py
 	$(BIN)/python bench/clv_bench.py
+	$(BIN)/python bench/api_bench.py
 
 serve: $(VENV)/.runtime
 	$(BIN)/regulars serve
