@@ -13,6 +13,7 @@ from regulars.store import (
     loyalty_tables,
     replay_tables,
     tables,
+    web_tables,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "loyalty_tables",
     "replay_tables",
     "tables",
+    "web_tables",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 15:02:31.939432
+Create Date: 2026-12-04 15:32:12.103609
 """
 
 from collections.abc import Sequence
@@ -413,6 +413,35 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_customers_tenant_name_key", ["tenant_id", "name_key"], unique=False
         )
+
+    op.create_table(
+        "web_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("client", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_web_sessions_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["staff_users.id"],
+            name=op.f("fk_web_sessions_user_id_staff_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),
+    )
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_web_sessions_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "addresses",
@@ -1717,6 +1746,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_addresses_customer_id"))
 
     op.drop_table("addresses")
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_sessions_tenant_id"))
+
+    op.drop_table("web_sessions")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index("ix_customers_tenant_name_key")
         batch_op.drop_index("ix_customers_tenant_manager")
