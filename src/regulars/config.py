@@ -16,3 +16,6 @@ class Settings(BaseSettings):
     default_currency: str = "USD"
     default_language: str = "en"
     timezone: str = "UTC"
+    # Erase customers with no activity for this many years (`customers erase-inactive`);
+    # None keeps them forever.
+    retention_years: int | None = None

@@ -147,3 +147,21 @@ def test_nul_characters_are_bad_input(api_client: TestClient) -> None:
     assert api_client.get("/v1/customers/¹").status_code == 404  # not a digit to int()
     assert api_client.get(f"/v1/customers/{'9' * 30}").status_code == 404
     assert api_client.get(f"/v1/customers/{cid}").status_code == 200
+
+
+def test_bulk_export_is_csv_and_audited(api_client: TestClient, app: Any, ctx: Any) -> None:
+    import csv
+    import io
+
+    from regulars.services.audit import audit_events
+
+    post(api_client, "/v1/customers", LAN)
+    post(api_client, "/v1/customers", {"name": "Ana García López", "emails": ["ana@sol.es"]})
+    assert api_client.get("/v1/customers/export").status_code == 422  # a reason is required
+    r = api_client.get("/v1/customers/export", params={"reason": "moving to a new CRM"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["display_name"] for x in rows] == ["Nguyễn Thị Lan", "Ana García López"]
+    assert rows[0]["phones"].startswith("+84") and rows[1]["emails"] == "ana@sol.es"
+    [event] = audit_events(app.uow(), ctx=ctx, action="customers.bulk_export")
+    assert event.detail == {"customers": 2, "reason": "moving to a new CRM"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from regulars.services.context import BusinessContext
 from tests.e2e.cli import run_cli, run_json
 
@@ -139,3 +141,23 @@ def test_staff_contacts_consent_and_notes(db_url: str, ctx: BusinessContext) -> 
     updated = run_json("customers", "update", "B-1", "--region", "Đà Nẵng", "--clear", "manager",
                        db_url=db_url)  # fmt: skip
     assert (updated["region"], updated["manager"]) == ("Đà Nẵng", None)
+
+
+def test_export_all_writes_csv_and_is_audited(db_url: str, tmp_path: Path) -> None:
+    import csv
+
+    run_json(
+        "customers", "add", "Nguyễn Thị Lan", "--phone", "+84903123456", db_url=db_url
+    )
+    out = tmp_path / "all.csv"
+    res = run_cli(
+        "customers", "export-all", "--reason", "yearly backup", "--out", str(out), db_url=db_url
+    )
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["display_name"] for r in rows] == ["Nguyễn Thị Lan"]
+    log = run_json(
+        "admin", "audit", "--tenant", "default", "--action", "customers.bulk_export", db_url=db_url
+    )
+    assert log["events"][0]["detail"]["reason"] == "yearly backup"
+    assert run_cli("customers", "export-all", db_url=db_url).returncode == 2  # --reason is required

@@ -330,3 +330,25 @@ def staff_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         ["Id", "E-mail", "Name", "Role", "Department", "Active"],
         [(u.id, u.email, u.display_name, u.role, u.department, u.active) for u in rows],
     )
+
+
+def export_all(
+    reason: Annotated[str, typer.Option(help="Why the whole base leaves the system (audited).")],
+    out: Annotated[str | None, typer.Option(help="CSV file to write (default: stdout).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export every active customer as CSV (UTF-8); recorded in the audit log with the reason."""
+    import csv
+    import sys
+
+    from regulars.services.bulk_export import export_customers
+
+    with open_app(db) as a:
+        rows = export_customers(a.uow(), ctx=a.business(), reason=reason)
+        if out is None:
+            csv.writer(sys.stdout).writerows(rows)
+            return
+        with open(out, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            written = sum(1 for row in rows if w.writerow(row) is not None)
+    say(f"Exported {max(written - 1, 0):,} customers to {out}.")

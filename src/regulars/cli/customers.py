@@ -28,6 +28,7 @@ from regulars.cli.customer_extras import (
     resolve,
     staff_app,
 )
+from regulars.cli.customer_extras import export_all as export_all_command
 from regulars.cli.customer_extras import note as note_command
 from regulars.cli.customer_extras import update as update_command
 from regulars.services.customer_queries import list_customers, search_customers, show_customer
@@ -44,6 +45,7 @@ app.add_typer(consent_app, name="consent")
 app.add_typer(staff_app, name="staff")
 app.command("update")(update_command)
 app.command("note")(note_command)
+app.command("export-all")(export_all_command)
 
 say = partial(console.print, highlight=False, emoji=False)
 

@@ -59,6 +59,8 @@ def load_customer(
             f"customer {customer_id} is looked after by another manager of your department: "
             "read-only for you"
         )
+    if writable and c.status == "erased":
+        raise Conflict(f"customer {customer_id} was erased: nothing can be added to it")
     if writable and c.status == "merged":
         raise Conflict(
             f"customer {customer_id} was merged into customer {c.merged_into_id}: "

@@ -8,10 +8,13 @@ changed the customer since, so no update is silently lost. Creating POSTs need a
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from regulars.api.access import Principal, require
 from regulars.api.auth import regulars_app
@@ -31,6 +34,7 @@ from regulars.api.paging import after_id, id_cursor
 from regulars.api.replay import request_fingerprint, run_once
 from regulars.bootstrap import App
 from regulars.domain.access import Permission as P
+from regulars.services.bulk_export import export_customers
 from regulars.services.consents import ConsentView, consent_history, record_consent
 from regulars.services.contacts import add_contact, add_note
 from regulars.services.customer_queries import (
@@ -117,6 +121,35 @@ def search(
 ) -> object:
     """Best matches first: external id, phone (typed any way), e-mail, then name."""
     return search_customers(app.uow(), ctx=who.ctx, query=q, limit=limit)
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row per customer"}},
+)
+def export_all(
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_BULK_EXPORT))],
+    reason: Annotated[str, Query(min_length=1, max_length=500, description="why (audited)")],
+    app: App = AppDep,
+) -> StreamingResponse:
+    """Every active customer as CSV — owners only, always recorded in the audit log."""
+    rows = export_customers(app.uow(), ctx=who.ctx, reason=reason)
+
+    def lines() -> Iterator[str]:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        for row in rows:
+            w.writerow(row)
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
+    )
 
 
 @router.post("", response_model=Dossier, status_code=201)
