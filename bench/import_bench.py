@@ -119,12 +119,17 @@ def child(kind: str, path: str, url: str) -> None:
     def progress(done: int, total: int | None) -> None:
         samples.append((done, rss_mb()))
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     check_file(kind, Path(path))
     result = service(app.engine, ctx=ctx, path=Path(path), progress=progress)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     app.close()
-    figures = {"seconds": elapsed, **result.as_json(), "errors": len(result.errors)}
+    figures = {
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        **result.as_json(),
+        "errors": len(result.errors),
+    }
     print(json.dumps({**figures, "rss_by_line": samples}))
 
 
@@ -399,6 +404,10 @@ def main() -> None:
     for name, rate, ref_rate, what, rss in results:
         ratio = rate / ref_rate
         print(f"{name:<12}{rate:>13,.0f}{ref_rate:>13,.0f}{ratio:>7.2f}{rss:>5.0f} MB  {what}")
+    cpu = f"CPU time of our import process: SQLite {o['cpu_seconds']:.1f} s"
+    if pg:
+        cpu += f", PostgreSQL {po['cpu_seconds']:.1f} s (the server's not included)"
+    print(f"{cpu}; wall-clock figures above suffer from other load on the machine, CPU time less")
     memory = f"resident memory of our SQLite import: {rss_profile(o['rss_by_line'], n)}"
     customers_rate = (
         f"customers (phones and e-mails validated): {c['imported'] / c['seconds']:,.0f} rows/s"

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from psycopg.errors import ForeignKeyViolation
 from sqlalchemy import update
 
 from regulars.bootstrap import App
@@ -13,6 +15,7 @@ from regulars.services.context import BusinessContext
 from regulars.services.importing import import_customers, import_orders, order_rows
 from regulars.services.importing.columns import ORDERS, map_header
 from regulars.services.importing.order_hash import PREFIX, legacy_hash
+from regulars.services.importing.order_refs import Buyer, References
 from regulars.services.importing.order_rows import OrderRows
 from regulars.services.importing.reading import open_source
 from regulars.services.importing.sql import Native
@@ -121,3 +124,35 @@ def test_orders_hashed_by_an_older_version_stay_unchanged(
     again, _ = _import(app, ctx, path, True, monkeypatch)
     assert (first["imported"], again["unchanged"], again["updated"]) == (2, 2, 0)
     assert rows(app, Order.import_hash) == [(order.hash,)]  # and it now has the current hash
+
+
+def test_references_are_checked_with_sqlites_foreign_keys_off(
+    app: App, ctx: BusinessContext, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """On SQLite the import checks its customers and products once per chunk instead of a
+    look-up per row: a customer gone meanwhile fails the chunk, and the connection gets its
+    foreign keys back."""
+    customers, path = _files(tmp_path)
+    import_customers(app.engine, ctx=ctx, path=customers)
+    look_up = References._look_up_buyers
+
+    def gone(self: References, refs: set[str]) -> dict[str, Buyer | str]:
+        found = look_up(self, refs)
+        if isinstance(buyer := found.get("C3"), Buyer):
+            buyer.id = 10**9  # as if the customer were deleted after it was looked up
+        return found
+
+    monkeypatch.setattr(References, "_look_up_buyers", gone)
+    if app.engine.dialect.name == "sqlite":
+        with pytest.raises(RuntimeError, match="was deleted while it ran"):
+            import_orders(app.engine, ctx=ctx, path=path)
+        with app.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    else:
+        with pytest.raises(ForeignKeyViolation):  # PostgreSQL checks every row itself
+            import_orders(app.engine, ctx=ctx, path=path)
+    assert rows(app, Order.id) == []  # the chunk that failed, and all after it, are not stored
+    monkeypatch.setattr(References, "_look_up_buyers", look_up)
+    result = import_orders(app.engine, ctx=ctx, path=path)
+    assert result.imported > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import random
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from regulars.services.importing import reading
 from regulars.services.importing.columns import CUSTOMERS, ORDERS, map_header
 from regulars.services.importing.customer_rows import CustomerRows
 from regulars.services.importing.order_rows import OrderRows
@@ -78,6 +80,38 @@ def test_line_numbers_count_blank_lines_and_quoted_line_breaks(tmp_path: Path) -
     text = 'external_id,kind,name\nC1,person,Ann\n\nC2,company,"Hoa Sen\nTrading"\nC3,person,Bo\n'
     _, rows = _rows(_write(tmp_path, "c.csv", text), CUSTOMERS)
     assert [(line, values[0]) for line, values in rows] == [(2, "C1"), (4, "C2"), (6, "C3")]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_read_in_batches_keep_the_line_each_starts_on(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blank lines, rows of empty cells, quoted breaks (\\n, \\r\\n, \\r) and every line ending:
+    each row's line is the one a per-row count gives, also across the edges of the batches."""
+    monkeypatch.setattr(reading, "_ROWS_AT_ONCE", 7)
+    rnd = random.Random(seed)
+    ending = rnd.choice(["\n", "\r\n", "\r"])
+    lines = ["external_id,kind,name"]
+    expected = []
+    at = 2  # the line the next row starts on
+    for n in range(300):
+        kind = rnd.random()
+        if kind < 0.05:
+            lines.append("")
+        elif kind < 0.08:
+            lines.append(",,")
+        else:
+            name, breaks = f"Name {n}", 0
+            if kind < 0.2:
+                inside = rnd.choice(["\n", "\r\n", "\r", "\n\n"])
+                name, breaks = f'"A{inside}B"', len(inside.replace("\r\n", "\n"))
+            expected.append((at, f"C{n}"))
+            lines.append(f"C{n},person,{name}")
+            at += breaks
+        at += 1
+    path = _write(tmp_path, "c.csv", ending.join(lines) + rnd.choice(["", ending]))
+    _, rows = _rows(path, CUSTOMERS)
+    assert [(line, values[0]) for line, values in rows] == expected
 
 
 def test_headers_match_case_spaces_and_aliases(tmp_path: Path) -> None:

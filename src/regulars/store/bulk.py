@@ -52,26 +52,58 @@ def insert_rows(
             cur.executemany(sql + marks, rows)
             return
         per = max(1, _SQLITE_MAX_VARIABLES // len(columns))
-        width = len(columns)
-        full = sql + ", ".join([marks] * per)
         remaining = iter(rows)
-        while True:
-            batch = list(chain.from_iterable(islice(remaining, per)))
-            n = len(batch) // width
-            if n == per:
-                cur.execute(full, batch)
-                continue
-            # The rest in statements of a few fixed sizes: pysqlite caches every statement it
-            # prepares, and one per leftover size would pile up megabytes of them.
-            start = 0
-            while n:
-                size = 1 << (n.bit_length() - 1)
-                cur.execute(sql + ", ".join([marks] * size), batch[start : start + size * width])
-                start += size * width
-                n -= size
-            break
+        while batch := list(chain.from_iterable(islice(remaining, per))):
+            _insert_flat(cur, sql, marks, batch, len(columns))
     finally:
         cur.close()
+
+
+def insert_columns(
+    conn: Connection, table: Table, columns: Sequence[str], values: Sequence[Sequence[Any]]
+) -> None:
+    """`insert_rows` with the values a column at a time: one list per column, all as long.
+
+    An import holds its chunk as columns; on SQLite the statements' parameters are woven from
+    them by slice assignment (in C), with no per-row Python object in between.
+    """
+    n = len(values[0])
+    if n == 0:
+        return
+    if conn.dialect.name == "postgresql":
+        insert_rows(conn, table, columns, zip(*values, strict=True))
+        return
+    width = len(columns)
+    flat: list[Any] = [None] * (n * width)
+    for i, column in enumerate(values):
+        flat[i::width] = column
+    cols = ", ".join(f'"{c}"' for c in columns)
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        marks = "(" + ", ".join("?" for _ in columns) + ")"
+        _insert_flat(cur, f'INSERT INTO "{table.name}" ({cols}) VALUES ', marks, flat, width)
+    finally:
+        cur.close()
+
+
+def _insert_flat(cur: Any, sql: str, marks: str, flat: list[Any], width: int) -> None:
+    """Rows laid end to end in `flat`, inserted with multi-row VALUES statements."""
+    per = max(1, _SQLITE_MAX_VARIABLES // width)
+    step = per * width
+    full = sql + ", ".join([marks] * per)
+    n = len(flat) // width
+    start = 0
+    while n >= per:
+        cur.execute(full, flat[start : start + step] if len(flat) > step else flat)
+        start += step
+        n -= per
+    # The rest in statements of a few fixed sizes: pysqlite caches every statement it
+    # prepares, and one per leftover size would pile up megabytes of them.
+    while n:
+        size = 1 << (n.bit_length() - 1)
+        cur.execute(sql + ", ".join([marks] * size), flat[start : start + size * width])
+        start += size * width
+        n -= size
 
 
 # Bound parameters per statement: 32766 since SQLite 3.32, 999 before.

@@ -25,6 +25,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = _EPOCH.date().toordinal()
 _MIN_YEAR_US = (datetime(1900, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 _UNKNOWN = np.iinfo(np.int64).min
+_OFFSET_CACHE = 200_000  # hours (23 years) per direction
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +187,13 @@ def _offsets(us: npt.NDArray[np.int64], dates: Dates, *, local: bool) -> npt.NDA
     if dates.tz is UTC:
         return np.zeros(len(us), dtype=np.int64)
     hours, inverse = np.unique(us // _HOUR, return_inverse=True)
-    per_hour = np.empty(len(hours), dtype=np.int64)
+    cache = dates.hour_offsets.setdefault(local, {})  # kept across chunks: hours repeat
+    wanted = hours.tolist()
+    missing = [h for h in wanted if h not in cache]
+    if len(cache) + len(missing) > _OFFSET_CACHE:
+        cache.clear()
     end = timedelta(minutes=59, seconds=59)
-    for k, hour in enumerate(hours.tolist()):
+    for hour in missing:
         start = datetime(1970, 1, 1) + timedelta(hours=hour)
         if local:
             a = start.replace(tzinfo=dates.tz).utcoffset()
@@ -197,5 +202,6 @@ def _offsets(us: npt.NDArray[np.int64], dates: Dates, *, local: bool) -> npt.NDA
             a = start.replace(tzinfo=UTC).astimezone(dates.tz).utcoffset()
             b = (start + end).replace(tzinfo=UTC).astimezone(dates.tz).utcoffset()
         ok = a is not None and a == b
-        per_hour[k] = a // timedelta(microseconds=1) if ok else _UNKNOWN  # type: ignore[operator]
+        cache[hour] = a // timedelta(microseconds=1) if ok else _UNKNOWN  # type: ignore[operator]
+    per_hour = np.fromiter(map(cache.__getitem__, wanted), dtype=np.int64, count=len(wanted))
     return per_hour[inverse.reshape(-1)]

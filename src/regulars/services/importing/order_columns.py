@@ -12,6 +12,7 @@ them, so messages that depend on the chunk (a repeated order id) do not change e
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 from decimal import Decimal
 from itertools import islice
 from operator import itemgetter
@@ -22,7 +23,14 @@ import numpy.typing as npt
 
 from regulars.services.importing.decimal_columns import POW10, read_decimals
 from regulars.services.importing.order_heads import OrderHeads
-from regulars.services.importing.order_parts import Chunk, Line, ParsedOrder
+from regulars.services.importing.order_parts import (
+    NO_TIME,
+    Chunk,
+    Line,
+    OrderColumns,
+    ParsedOrder,
+    micros,
+)
 
 if TYPE_CHECKING:
     from regulars.services.importing.order_rows import OrderRows
@@ -30,6 +38,7 @@ if TYPE_CHECKING:
 Rows = list[tuple[int, list[Any]]]
 _MAX_WHOLE_DIGITS = 11  # quantities up to 99,999,999,999.999 (NUMERIC(14, 3))
 _MAX_AMOUNT = 1e17  # prices and totals well inside int64 (and the store's BigInteger)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def column_chunks(parser: OrderRows, rows: Iterator[tuple[int, list[Any]]]) -> Iterator[Chunk]:
@@ -124,22 +133,50 @@ class ColumnChunk:
             ok &= milli.astype(np.float64) * prices.astype(np.float64) < _MAX_AMOUNT * 1000
             totals = np.where(ok, (milli * prices + 500) // 1000, 0)
         heads = OrderHeads(p, [values[a] for a in starts.tolist()])
-        good = np.logical_and.reduceat(ok, starts) & heads.ok
+        good = np.logical_and.reduceat(ok, starts) & heads.ok if n else heads.ok
         quantities = self._quantity_values(milli, ok)
-        price_list, total_list = prices.tolist(), totals.tolist()
-        cost_list = [None] * n if costs is None else [None if c < 0 else c for c in costs.tolist()]
-        lines = list(
-            zip(skus, names, categories, quantities, price_list, total_list, cost_list, strict=True)
+        costs_list: list[int | None] = (
+            [None] * n if costs is None else [None if c < 0 else c for c in costs.tolist()]
         )
         hashes = p.hasher.line_hashes(skus, names, categories, milli, prices, totals, costs)
-        # the writer's rows: tenant, order id, line number, SKU (until its id is known), ...
         numbers = (np.arange(n) - np.repeat(starts, sizes) + 1).tolist()
-        stored = (milli / 1000).tolist() if p.native.sqlite else quantities
-        unset: list[Any] = [None] * n
-        line_rows = list(
-            map(list, zip(unset, unset, numbers, skus, stored, price_list, total_list, strict=True))
+        stored = (milli / 1000).tolist() if p.native.sqlite else list(quantities)
+        start_list = starts.tolist()
+        columns = OrderColumns(
+            self.rows,
+            start_list,
+            sizes.tolist(),
+            [self.ids[a] for a in start_list],
+            {},
+            heads.customers,
+            heads.statuses,
+            heads.currencies,
+            heads.stores,
+            heads.channels,
+            np.add.reduceat(totals, starts).tolist() if n else [],
+            p.hasher.order_hashes(
+                hashes,
+                starts,
+                (heads.customers, heads.statuses, heads.currencies, heads.stores, heads.channels),
+                heads.placed_us,
+                heads.changed_us,
+            ),
+            heads.placed_us,
+            heads.changed_us,
+            heads.days,
+            heads.placed_native,
+            list(heads.since_native),
+            skus,
+            names,
+            categories,
+            quantities,
+            prices.tolist(),
+            totals.tolist(),
+            costs_list,
+            stored,
+            numbers,
         )
-        return self._assemble(starts, sizes, good, heads, lines, totals, hashes, line_rows)
+        return self._exact(columns, good, starts, sizes)
 
     # -- columns ---------------------------------------------------------------------------
 
@@ -237,79 +274,54 @@ class ColumnChunk:
             out[i] = q
         return out
 
-    # -- orders ----------------------------------------------------------------------------
+    # -- orders ---------------------------------------------------------------------------
 
-    def _assemble(
+    def _exact(
         self,
+        columns: OrderColumns,
+        good: npt.NDArray[np.bool_],
         starts: npt.NDArray[np.intp],
         sizes: npt.NDArray[Any],
-        good: npt.NDArray[np.bool_],
-        heads: OrderHeads,
-        lines: list[Line],
-        totals: npt.NDArray[np.int64],
-        hashes: npt.NDArray[np.uint64],
-        line_rows: list[list[Any]],
     ) -> Chunk:
+        """Orders with anything unusual are parsed by the exact per-row code, and their values
+        (or their errors) replace the placeholders in the columns."""
         p, rows, ids = self.p, self.rows, self.ids
-        sums = np.add.reduceat(totals, starts).tolist() if self.n else []
-        orders: list[ParsedOrder] = []
         exact: list[tuple[int, ParsedOrder]] = []
-        head_columns = (heads.customers, heads.statuses, heads.currencies, heads.stores)
-        hash_of = p.hasher.order_hashes(
-            hashes, starts, (*head_columns, heads.channels), heads.placed_us, heads.changed_us
-        )
-        for g, (a, k, fast) in enumerate(
-            zip(starts.tolist(), sizes.tolist(), good.tolist(), strict=True)
-        ):
-            b = a + k
-            if not fast:
-                order = p.parse(ids[a], rows[a:b])
-                if not order.errors:
-                    exact.append((a, order))
-                orders.append(order)
-                continue
-            order = ParsedOrder(
-                ids[a],
-                rows[a:b],
-                rows[a][0],
-                [],
-                heads.customers[g],
-                heads.placed[g],
-                heads.statuses[g],
-                heads.changed[g],
-                heads.currencies[g],
-                heads.stores[g],
-                heads.channels[g],
-                lines[a:b],
-                sums[g],
-                hash_of[g],
-                heads.placed_native[g],
-                heads.since_native[g],
-                heads.days[g],
-                line_rows[a:b],
-            )
-            orders.append(order)
+        for g in np.flatnonzero(~good).tolist():
+            a = columns.starts[g]
+            order = p.parse(ids[a], rows[a : a + columns.sizes[g]])
+            if order.errors:
+                columns.failed[g] = order
+            else:
+                exact.append((g, order))
         p.hasher.hash_orders([o for _, o in exact])
-        products = self._products(np.repeat(good, sizes), lines, heads, starts, exact)
-        return Chunk(orders, rows[-1][0], products)
+        for g, order in exact:
+            _patch(columns, g, order)
+        products = self._products(np.repeat(good, sizes), columns, starts, exact)
+        return Chunk(columns, rows[-1][0], products)
 
+    @staticmethod
     def _products(
-        self,
         fast: npt.NDArray[np.bool_],
-        lines: list[Line],
-        heads: OrderHeads,
+        columns: OrderColumns,
         starts: npt.NDArray[np.intp],
         exact: list[tuple[int, ParsedOrder]],
     ) -> dict[str, tuple[str, str | None, int | None, str | None]]:
         """Each SKU described by the first valid line that names it, as the exact path does."""
+        skus = columns.skus
         fast_rows = np.flatnonzero(fast)[::-1].tolist()
-        first = dict(zip([lines[i][0] for i in fast_rows], fast_rows, strict=True))
-        order_of = np.searchsorted(starts, sorted(first.values()), side="right") - 1
+        first = sorted(dict(zip([skus[i] for i in fast_rows], fast_rows, strict=True)).values())
+        order_of = np.searchsorted(starts, first, side="right") - 1
         events: list[tuple[int, Line, str]] = [
-            (i, lines[i], heads.currencies[g])
-            for i, g in zip(sorted(first.values()), order_of.tolist(), strict=True)
+            (
+                i,
+                (skus[i], columns.names[i], columns.categories[i], 0, 0, 0, columns.costs[i]),
+                columns.currencies[g],
+            )
+            for i, g in zip(first, order_of.tolist(), strict=True)
         ]
-        for a, order in exact:
+        for g, order in exact:
+            a = columns.starts[g]
             events.extend((a, ln, order.currency) for ln in order.lines)
         events.sort(key=lambda e: e[0])  # stable: an exact order's lines keep their order
         products: dict[str, tuple[str, str | None, int | None, str | None]] = {}
@@ -322,3 +334,37 @@ class ColumnChunk:
                     currency if cost is not None else None,
                 )
         return products
+
+
+def _patch(columns: OrderColumns, g: int, order: ParsedOrder) -> None:
+    """Order `g`'s values, as the exact code parsed them, in place of the placeholders."""
+    assert order.placed_at is not None and order.local_day is not None
+    c = columns
+    c.customers[g] = order.customer_ref
+    c.statuses[g] = order.status
+    c.currencies[g] = order.currency
+    c.stores[g] = order.store
+    c.channels[g] = order.channel
+    c.totals[g] = order.total_minor
+    c.hashes[g] = order.hash
+    c.placed_us[g] = micros(order.placed_at)
+    if order.status_changed_at is not None and c.changed_us is None:
+        c.changed_us = np.full(len(c.starts), NO_TIME, dtype=np.int64)
+    if c.changed_us is not None:
+        c.changed_us[g] = micros(order.status_changed_at)
+    c.days[g] = order.local_day.toordinal() - _EPOCH_ORDINAL
+    c.placed_native[g] = order.placed_native
+    c.since_native[g] = order.since_native
+    a = c.starts[g]
+    for i, (ln, row) in enumerate(zip(order.lines, order.line_rows, strict=True), a):
+        (
+            c.skus[i],
+            c.names[i],
+            c.categories[i],
+            c.quantities[i],
+            c.prices[i],
+            c.line_totals[i],
+            c.costs[i],
+        ) = ln
+        c.stored_quantities[i] = row[4]
+        c.line_numbers[i] = row[2]

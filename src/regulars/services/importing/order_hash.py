@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from regulars.services.importing.order_parts import ParsedOrder
+from regulars.services.importing.order_parts import NO_TIME, ParsedOrder, micros
 
 PREFIX = "v2"  # 2 + 30 hex digits: fits the 32 characters of the column, never valid hex
 U64 = npt.NDArray[np.uint64]
@@ -28,7 +28,6 @@ _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _SEED2 = np.uint64(0x165667B19E3779F9)
 _SHIFT = np.uint64(31)
 _NONE = np.uint64(0x5BD1E9955BD1E995)  # no cost on any line
-NO_TIME = int(np.iinfo(np.int64).min)  # no status time
 _CACHE_LIMIT = 200_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -157,13 +156,6 @@ class OrderHasher:
             orders, self.order_hashes(lines, starts, heads, placed, changed), strict=True
         ):
             o.hash = h
-
-
-def micros(when: datetime | None) -> int:
-    """Microseconds since 1970 (UTC); None is the int64 minimum, as `order_hashes` takes it."""
-    if when is None:
-        return NO_TIME
-    return (when - _EPOCH) // _US
 
 
 def is_legacy(stored: str | None) -> bool:

@@ -8,15 +8,14 @@ then reports it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from regulars.services.importing.moment_columns import Moments, read_moments
-from regulars.services.importing.order_hash import NO_TIME
+from regulars.services.importing.order_parts import NO_TIME
 from regulars.services.importing.values import CellError
 
 if TYPE_CHECKING:
@@ -37,12 +36,10 @@ class OrderHeads:
         self.customers = customers
         placed = read_moments([v[p.i_placed] for v in firsts], p.dates, "placed_at")
         self.ok &= placed.ok
-        self.placed = _datetimes(placed)
         self.placed_us = placed.utc_us
         self.changed_us: npt.NDArray[np.int64] | None = None
-        self.days: list[date] = placed.local_day.astype("datetime64[D]").tolist()
-        self.placed_native = self._native(p, placed, self.placed)
-        self.changed: list[datetime | None] = [None] * g
+        self.days = placed.local_day
+        self.placed_native = self._native(p, placed)
         self.since_native = self.placed_native
         if p.i_changed >= 0:
             self._status_changes(p, [str(v[p.i_changed]) for v in firsts])
@@ -51,10 +48,10 @@ class OrderHeads:
         self.stores = self._text(firsts, p.i_store, "store")
         self.channels = self._text(firsts, p.i_channel, "channel")
 
-    def _native(self, p: OrderRows, m: Moments, objects: list[datetime]) -> list[Any]:
+    def _native(self, p: OrderRows, m: Moments) -> list[Any]:
         """What the writer stores: SQLite keeps UTC text, as SQLAlchemy writes it."""
         if not p.native.sqlite:
-            return list(objects)
+            return _datetimes(m)
         text = np.datetime_as_string(m.utc_us.astype("datetime64[us]"))
         return list(np.char.replace(text, "T", " ").tolist())
 
@@ -64,12 +61,11 @@ class OrderHeads:
             return
         m = read_moments([texts[i] for i in given], p.dates, "status_changed_at")
         self.ok[given] &= m.ok
-        natives = self._native(p, m, objects := _datetimes(m))
+        natives = self._native(p, m)
         self.since_native = list(self.placed_native)
         self.changed_us = np.full(len(texts), NO_TIME, dtype=np.int64)
         self.changed_us[given] = m.utc_us
         for k, i in enumerate(given):
-            self.changed[i] = objects[k]
             self.since_native[i] = natives[k]
 
     def _statuses(self, p: OrderRows, firsts: list[list[Any]]) -> list[str]:
@@ -88,7 +84,7 @@ class OrderHeads:
         found = {r: p._currency(r) for r in set(raw)}
         return [c[0] if isinstance(c := found[r], tuple) else "" for r in raw]
 
-    def _text(self, firsts: list[list[Any]], i: int, column: str) -> Sequence[str | None]:
+    def _text(self, firsts: list[list[Any]], i: int, column: str) -> list[str | None]:
         if i < 0:
             return [None] * len(firsts)
         texts = [v[i].strip() for v in firsts]

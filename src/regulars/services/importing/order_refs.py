@@ -6,12 +6,12 @@ appear in many chunks of a big file; each miss is one set-based query per chunk.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection
 
-from regulars.services.importing.order_parts import ParsedOrder
 from regulars.services.importing.sql import lookup, table_of
 from regulars.store.bulk import allocate_ids, insert_rows
 from regulars.store.tables import Customer, Order, Product
@@ -118,18 +118,18 @@ class References:
     def ensure_products(
         self,
         described: dict[str, tuple[str, str | None, int | None, str | None]],
-        orders: list[ParsedOrder],
+        skus: Callable[[], Iterable[str]],
     ) -> None:
         """Products by SKU, created the first time a SKU is seen (name, category, unit cost).
 
         `described` has every SKU of the chunk: once the cache knows them all (the usual case
-        after the first chunks), no line needs to be looked at.
+        after the first chunks), `skus` (those of the lines to be written) is not called.
         """
         cache = self.products
         unknown = described.keys() - cache.keys()
         if not unknown:
             return
-        wanted = {ln[3] for o in orders for ln in o.line_rows if ln[3] in unknown}
+        wanted = unknown.intersection(skus())
         if not wanted:
             return
         if len(cache) + len(wanted) > _PRODUCT_CACHE:

@@ -17,7 +17,13 @@ from regulars.domain.orders import parse_status
 from regulars.services.importing.columns import ColumnMap
 from regulars.services.importing.order_columns import column_chunks
 from regulars.services.importing.order_hash import OrderHasher
-from regulars.services.importing.order_parts import DEFAULT_STATUS, Chunk, Line, ParsedOrder
+from regulars.services.importing.order_parts import (
+    DEFAULT_STATUS,
+    Chunk,
+    Line,
+    OrderColumns,
+    ParsedOrder,
+)
 from regulars.services.importing.reading import cell_text
 from regulars.services.importing.sql import Native
 from regulars.services.importing.values import (
@@ -107,7 +113,7 @@ class OrderRows:
                     chunk.append(self._parsed(gid or "", group, products))
                     if n >= self.chunk_lines:
                         self._hash_valid(chunk)
-                        yield Chunk(chunk, group[-1][0], products)
+                        yield Chunk(OrderColumns.of_orders(chunk), group[-1][0], products)
                         chunk, n, products = [], 0, {}
                 group = []
                 gid = oid
@@ -117,7 +123,7 @@ class OrderRows:
             chunk.append(self._parsed(gid or "", group, products))
         if chunk:
             self._hash_valid(chunk)
-            yield Chunk(chunk, line, products)
+            yield Chunk(OrderColumns.of_orders(chunk), line, products)
 
     def _hash_valid(self, orders: list[ParsedOrder]) -> None:
         self.hasher.hash_orders([o for o in orders if not o.errors])

@@ -14,7 +14,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from itertools import chain
+from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,6 +23,7 @@ from regulars.domain.errors import DomainError
 
 DELIMITERS = (",", ";", "\t")
 _BLOCK = 1 << 20
+_ROWS_AT_ONCE = 4096
 _SEPARATORS = re.compile(r"[\s\-]+")
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -154,13 +156,35 @@ def _open_csv(path: Path, known: Callable[[str], bool]) -> Source:
 
 
 def _csv_rows(reader: Any) -> Iterator[tuple[int, list[Any]]]:
-    """Data rows with the line each starts on (a quoted field may span lines); skips blank rows."""
+    """Data rows with the line each starts on (a quoted field may span lines); skips blank rows.
+
+    Rows are read a batch at a time: when the batch took one line per row (the usual case),
+    the line numbers follow from the reader's count without a Python step per row.
+    """
     prev = reader.line_num
-    for values in reader:
-        line = prev + 1
-        prev = reader.line_num
-        if values and (values[0] or any(values)):
-            yield line, values
+    while batch := list(islice(reader, _ROWS_AT_ONCE)):
+        end = reader.line_num
+        if end - prev == len(batch):  # each row is one line
+            numbered = zip(range(prev + 1, end + 1), batch, strict=True)
+            if all(batch) and all(map(itemgetter(0), batch)):  # and none is blank
+                yield from numbered
+            else:
+                yield from ((n, v) for n, v in numbered if v and (v[0] or any(v)))
+        else:
+            line = prev
+            for values in batch:
+                start = line + 1
+                line = start + sum(map(_line_breaks, values))
+                if values and (values[0] or any(values)):
+                    yield start, values
+            if line != end:  # cannot happen: the reader counts line breaks as _line_breaks does
+                raise RuntimeError(f"line numbers out of step at line {end}")
+        prev = end
+
+
+def _line_breaks(value: str) -> int:
+    """Line breaks inside a (quoted) value, counted as the file's lines are split."""
+    return value.count("\n") + value.count("\r") - value.count("\r\n")
 
 
 def _open_xlsx(path: Path) -> Source:

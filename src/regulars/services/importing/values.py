@@ -81,6 +81,9 @@ class Dates:
         self.now = datetime.now(UTC)
         self.today = self.now.astimezone(self.tz).date()
         self._moments: dict[Any, tuple[datetime, date]] = {}
+        # the zone's UTC offset (µs) per hour since 1970, for the column-wise readers:
+        # {local wall clock?: {hour: offset}}
+        self.hour_offsets: dict[bool, dict[int, int]] = {}
 
     def _expected(self) -> str:
         if self.format:
