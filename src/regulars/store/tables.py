@@ -40,8 +40,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def _tenant() -> Mapped[int]:
-    return mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), index=True)
+def _tenant(index: bool = True) -> Mapped[int]:
+    """The owning business. Rows looked up through their parent (a customer's phones, an
+    order's lines) get no tenant-only index: it would only cost writes, and SQLite's planner,
+    without statistics, may pick it over the parent's index and scan a whole business."""
+    return mapped_column(ForeignKey("businesses.id", ondelete="CASCADE"), index=index)
 
 
 class Business(Base):
@@ -131,7 +134,7 @@ class Contact(Base):
 
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -155,7 +158,7 @@ class Phone(Base):
     __tablename__ = "phones"
     __table_args__ = (Index("ix_phones_tenant_e164", "tenant_id", "e164"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -169,7 +172,7 @@ class Email(Base):
     __tablename__ = "emails"
     __table_args__ = (Index("ix_emails_tenant_address", "tenant_id", "address"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -182,7 +185,7 @@ class Email(Base):
 class Address(Base):
     __tablename__ = "addresses"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -205,7 +208,7 @@ class CustomerTag(Base):
     )
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
 
 
 class Note(Base):
@@ -213,7 +216,7 @@ class Note(Base):
 
     __tablename__ = "notes"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -233,7 +236,7 @@ class Consent(Base):
         Index("ix_consents_lookup", "tenant_id", "customer_id", "channel", "purpose"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(10))  # ConsentChannel
@@ -278,7 +281,7 @@ class Order(Base):
         Index("ix_orders_tenant_status_changed", "tenant_id", "status", "status_changed_at"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
     external_id: Mapped[str | None] = mapped_column(String(100))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     currency: Mapped[str] = mapped_column(String(3))
@@ -296,7 +299,7 @@ class Order(Base):
 class OrderLine(Base):
     __tablename__ = "order_lines"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
@@ -310,7 +313,7 @@ class OrderStatusChange(Base):
 
     __tablename__ = "order_status_changes"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = _tenant()
+    tenant_id: Mapped[int] = _tenant(index=False)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))

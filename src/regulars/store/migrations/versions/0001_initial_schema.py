@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 15:32:12.103609
+Create Date: 2026-12-04 15:50:15.321016
 """
 
 from collections.abc import Sequence
@@ -473,7 +473,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("addresses", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_addresses_customer_id"), ["customer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_addresses_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "analytics_customer_scores",
@@ -631,7 +630,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contacts_customer_id"), ["customer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_contacts_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "customer_merges",
@@ -692,7 +690,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("customer_id", "kind", "value", name=op.f("pk_customer_tags")),
     )
     with op.batch_alter_table("customer_tags", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_customer_tags_tenant_id"), ["tenant_id"], unique=False)
         batch_op.create_index(
             "ix_customer_tags_tenant_value", ["tenant_id", "kind", "value"], unique=False
         )
@@ -869,7 +866,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notes_customer_id"), ["customer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_notes_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "orders",
@@ -911,7 +907,6 @@ def upgrade() -> None:
             ["tenant_id", "customer_id", "placed_at"],
             unique=False,
         )
-        batch_op.create_index(batch_op.f("ix_orders_tenant_id"), ["tenant_id"], unique=False)
         batch_op.create_index(
             "ix_orders_tenant_status_changed",
             ["tenant_id", "status", "status_changed_at"],
@@ -961,7 +956,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_consents_lookup", ["tenant_id", "customer_id", "channel", "purpose"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_consents_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "emails",
@@ -999,7 +993,6 @@ def upgrade() -> None:
     with op.batch_alter_table("emails", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_emails_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index("ix_emails_tenant_address", ["tenant_id", "address"], unique=False)
-        batch_op.create_index(batch_op.f("ix_emails_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "loyalty_accounts",
@@ -1194,7 +1187,6 @@ def upgrade() -> None:
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_order_lines_order_id"), ["order_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_order_lines_product_id"), ["product_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_order_lines_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "order_status_changes",
@@ -1229,9 +1221,6 @@ def upgrade() -> None:
     with op.batch_alter_table("order_status_changes", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_order_status_changes_order_id"), ["order_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_order_status_changes_tenant_id"), ["tenant_id"], unique=False
         )
 
     op.create_table(
@@ -1270,7 +1259,6 @@ def upgrade() -> None:
     with op.batch_alter_table("phones", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_phones_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index("ix_phones_tenant_e164", ["tenant_id", "e164"], unique=False)
-        batch_op.create_index(batch_op.f("ix_phones_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
         "loyalty_balances",
@@ -1639,18 +1627,15 @@ def downgrade() -> None:
 
     op.drop_table("loyalty_balances")
     with op.batch_alter_table("phones", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_phones_tenant_id"))
         batch_op.drop_index("ix_phones_tenant_e164")
         batch_op.drop_index(batch_op.f("ix_phones_customer_id"))
 
     op.drop_table("phones")
     with op.batch_alter_table("order_status_changes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_order_status_changes_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_order_status_changes_order_id"))
 
     op.drop_table("order_status_changes")
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_order_lines_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_order_lines_product_id"))
         batch_op.drop_index(batch_op.f("ix_order_lines_order_id"))
 
@@ -1677,24 +1662,20 @@ def downgrade() -> None:
 
     op.drop_table("loyalty_accounts")
     with op.batch_alter_table("emails", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_emails_tenant_id"))
         batch_op.drop_index("ix_emails_tenant_address")
         batch_op.drop_index(batch_op.f("ix_emails_customer_id"))
 
     op.drop_table("emails")
     with op.batch_alter_table("consents", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_consents_tenant_id"))
         batch_op.drop_index("ix_consents_lookup")
 
     op.drop_table("consents")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_tenant_status_changed")
-        batch_op.drop_index(batch_op.f("ix_orders_tenant_id"))
         batch_op.drop_index("ix_orders_tenant_customer_placed")
 
     op.drop_table("orders")
     with op.batch_alter_table("notes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_notes_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_notes_customer_id"))
 
     op.drop_table("notes")
@@ -1714,7 +1695,6 @@ def downgrade() -> None:
     op.drop_table("loyalty_cards")
     with op.batch_alter_table("customer_tags", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_tags_tenant_value")
-        batch_op.drop_index(batch_op.f("ix_customer_tags_tenant_id"))
 
     op.drop_table("customer_tags")
     with op.batch_alter_table("customer_merges", schema=None) as batch_op:
@@ -1722,7 +1702,6 @@ def downgrade() -> None:
 
     op.drop_table("customer_merges")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_contacts_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_contacts_customer_id"))
 
     op.drop_table("contacts")
@@ -1742,7 +1721,6 @@ def downgrade() -> None:
 
     op.drop_table("analytics_customer_scores")
     with op.batch_alter_table("addresses", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_addresses_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_addresses_customer_id"))
 
     op.drop_table("addresses")
