@@ -148,3 +148,18 @@ def test_one_business_never_sees_another_businesses_log(app: App, shop: Business
     other = find_business(app.uow(), slug=users.create_tenant(app.uow(), name="Somtam Shop").slug)
     assert audit_events(app.uow(), ctx=other, action="user.*") == []
     assert [e.action for e in audit_events(app.uow(), ctx=shop, action="user.*")] == ["user.add"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"default_currency": "XYZ"}, "unknown currency"),
+        ({"timezone": "Mars/Olympus"}, "unknown time zone"),
+        ({"default_region": "QQ"}, "unknown region"),
+    ],
+)
+def test_a_business_with_wrong_settings_is_refused(
+    app: App, settings: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        users.create_tenant(app.uow(), name="Broken Shop", **settings)

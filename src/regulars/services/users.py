@@ -16,7 +16,7 @@ from regulars.domain.customers import StaffRole
 from regulars.domain.errors import Conflict, LoginRefused, NotFound, ValidationError
 from regulars.domain.names import clean
 from regulars.services.audit import record_event
-from regulars.services.businesses import context_of
+from regulars.services.businesses import context_of, new_business
 from regulars.services.context import BusinessContext
 from regulars.services.passwords import hash_password, needs_rehash, verify_password
 from regulars.services.staff import add_staff_user
@@ -78,17 +78,15 @@ def create_tenant(
         s = uow.session
         if s.scalar(select(Business.id).where(Business.slug == key)) is not None:
             raise Conflict(f"a business with slug {key!r} already exists", field="slug")
-        b = Business(
+        b = new_business(
+            s,
             slug=key,
-            name=title[:200],
-            default_region=default_region.upper(),
-            default_currency=default_currency.upper(),
+            name=title,
+            default_region=default_region,
+            default_currency=default_currency,
             default_language=default_language,
             timezone=timezone,
-            created_at=datetime.now(UTC),
         )
-        s.add(b)
-        s.flush()
         record_event(
             s, context_of(b), action="tenant.create", target_kind="business", target_id=b.id
         )
