@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
@@ -73,6 +73,24 @@ _PATCH_LISTS = {
 
 def _etag(d: Dossier) -> dict[str, str]:
     return {"ETag": f'"{version_of(d)}"'}
+
+
+def _add_to(
+    app: App,
+    who: Principal,
+    customer: str,
+    replay: tuple[str, str],
+    service: Callable[..., Any],
+    fields: dict[str, Any],
+    model: Any,
+) -> JSONResponse:
+    """Add something to a customer's dossier once per Idempotency-Key (key, fingerprint)."""
+    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
+
+    def work() -> Any:
+        return service(app.uow(), ctx=who.ctx, customer_id=cid, **fields)
+
+    return run_once(app, who.ctx, *replay, work, model)
 
 
 def _addresses(items: list[AddressBody]) -> list[AddressIn]:
@@ -226,19 +244,8 @@ def note(
     app: App = AppDep,
 ) -> JSONResponse:
     """Add a note to the dossier; `feedback` and `suggestion` count towards loyalty."""
-    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
-
-    def work() -> NoteView:
-        return add_note(
-            app.uow(),
-            ctx=who.ctx,
-            customer_id=cid,
-            body=body.body,
-            author_email=body.author,
-            kind=body.kind,
-        )
-
-    return run_once(app, who.ctx, key, fingerprint, work, NoteView)
+    fields = {"body": body.body, "author_email": body.author, "kind": body.kind}
+    return _add_to(app, who, customer, (key, fingerprint), add_note, fields, NoteView)
 
 
 @router.post("/{customer}/contacts", response_model=ContactView, status_code=201)
@@ -251,12 +258,9 @@ def contact(
     app: App = AppDep,
 ) -> JSONResponse:
     """A person at a company customer: level, role in buying, stance."""
-    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
-
-    def work() -> ContactView:
-        return add_contact(app.uow(), ctx=who.ctx, customer_id=cid, **body.model_dump())
-
-    return run_once(app, who.ctx, key, fingerprint, work, ContactView)
+    return _add_to(
+        app, who, customer, (key, fingerprint), add_contact, body.model_dump(), ContactView
+    )
 
 
 @router.post("/{customer}/consents", response_model=ConsentView, status_code=201)
@@ -269,12 +273,9 @@ def consent(
     app: App = AppDep,
 ) -> JSONResponse:
     """Record a grant or a withdrawal for a channel and purpose (the history is kept)."""
-    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
-
-    def work() -> ConsentView:
-        return record_consent(app.uow(), ctx=who.ctx, customer_id=cid, **body.model_dump())
-
-    return run_once(app, who.ctx, key, fingerprint, work, ConsentView)
+    return _add_to(
+        app, who, customer, (key, fingerprint), record_consent, body.model_dump(), ConsentView
+    )
 
 
 @router.get("/{customer}/consents", response_model=list[ConsentView])
