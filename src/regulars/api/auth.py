@@ -1,7 +1,9 @@
 """API keys: `Authorization: Bearer <key>` or `X-API-Key: <key>` selects the business (tenant).
 
 Keys are looked up by their SHA-256; a found key is remembered for a short while so a busy till
-does not pay a database round trip per request just to be recognised.
+does not pay a database round trip per request just to be recognised. The dependencies are
+`async`: FastAPI runs a sync dependency in the thread pool, a thread hop per dependency and
+request; only a cache miss needs the database, and goes to the thread pool for it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from regulars.api.errors import ApiProblem
 from regulars.bootstrap import App
@@ -43,7 +46,7 @@ class KeyCache:
             self._items[digest] = (ctx, time.monotonic() + self.ttl)
 
 
-def regulars_app(request: Request) -> App:
+async def regulars_app(request: Request) -> App:
     app: App = request.app.state.regulars
     return app
 
@@ -58,7 +61,7 @@ def _presented_key(authorization: str | None, x_api_key: str | None) -> str | No
     return None
 
 
-def current_business(
+async def current_business(
     request: Request,
     app: Annotated[App, Depends(regulars_app)],
     authorization: Annotated[str | None, Header()] = None,
@@ -77,13 +80,17 @@ def current_business(
     digest = hash_key(key)
     ctx = cache.get(digest)
     if ctx is None:
-        with app.uow() as uow:
-            business = business_of_key(uow.session, key)
-            ctx = context_of(business) if business is not None else None
+        ctx = await run_in_threadpool(_look_up, app, key)  # the database: off the event loop
         if ctx is None:
             raise ApiProblem(401, "unauthorized", "unknown or revoked API key", headers=_CHALLENGE)
         cache.put(digest, ctx)
     return ctx
+
+
+def _look_up(app: App, key: str) -> BusinessContext | None:
+    with app.uow() as uow:
+        business = business_of_key(uow.session, key)
+        return context_of(business) if business is not None else None
 
 
 Business = Annotated[BusinessContext, Depends(current_business)]

@@ -15,7 +15,7 @@ from regulars.api.errors import ApiProblem
 MAX_KEY_LENGTH = 200
 
 
-def idempotency_key(
+async def idempotency_key(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> str:
     key = (idempotency_key or "").strip()

@@ -19,7 +19,7 @@ def make_write_gate(engine: Engine) -> AbstractContextManager[object]:
     return threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
 
-def write_gate(request: Request) -> AbstractContextManager[object]:
+async def write_gate(request: Request) -> AbstractContextManager[object]:
     gate: AbstractContextManager[object] = request.app.state.write_gate
     return gate
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
 
 from regulars.api.auth import Business, regulars_app
 from regulars.api.schemas import CardOut
@@ -13,6 +14,8 @@ router = APIRouter(prefix="/v1/cards", tags=["cards"])
 
 
 @router.get("/{number}", response_model=CardOut)
-def card(number: str, business: Business, app: App = Depends(regulars_app)) -> object:
+async def card(number: str, business: Business, app: App = Depends(regulars_app)) -> object:
     """Balance, pending and tier; a coalition partner sees the balance and nothing else."""
-    return loyalty.card_balance(app.uow(), ctx=business, number=number)
+    return await run_in_threadpool(
+        lambda: loyalty.card_balance(app.uow(), ctx=business, number=number)
+    )

@@ -2,11 +2,19 @@
 
 Every POST needs an `Idempotency-Key`; the writing services store it with the entry, so a retry
 gets the first answer (`"replayed": true`) and writes nothing.
+
+The routes are `async` and send the (blocking) service call to the thread pool themselves: a sync
+route costs FastAPI a second thread hop per request, to validate the response model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import TypeVar
+
 from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
 
 from regulars.api.auth import Business, regulars_app
 from regulars.api.idempotency import IdempotencyKey, idempotency_key
@@ -30,29 +38,43 @@ from regulars.services.loyalty import BasketLine
 
 router = APIRouter(prefix="/v1/pos", tags=["pos"])
 AppDep = Depends(regulars_app)
+T = TypeVar("T")
 
 
 def _basket(lines: list[BasketLineIn]) -> list[BasketLine]:
     return [BasketLine(x.sku, x.quantity, x.unit_price, x.category) for x in lines]
 
 
+async def _call(gate: AbstractContextManager[object], work: Callable[[], T]) -> T:
+    """Run a service call in the thread pool, inside the write gate (taken in that thread)."""
+
+    def gated() -> T:
+        with gate:
+            return work()
+
+    return await run_in_threadpool(gated)
+
+
 @router.post("/quote", response_model=QuoteOut, dependencies=[Depends(idempotency_key)])
-def quote(body: QuoteIn, business: Business, app: App = AppDep) -> object:
+async def quote(body: QuoteIn, business: Business, app: App = AppDep) -> object:
     """Discount, amount to earn and the most redeemable for a basket; writes nothing."""
-    return loyalty.quote(
-        app.uow(),
-        ctx=business,
-        card=body.card,
-        customer=body.customer,
-        program=body.program,
-        basket=_basket(body.lines),
-        redeem=body.redeem or "0",
-        currency=body.currency,
+    return await _call(
+        nullcontext(),
+        lambda: loyalty.quote(
+            app.uow(),
+            ctx=business,
+            card=body.card,
+            customer=body.customer,
+            program=body.program,
+            basket=_basket(body.lines),
+            redeem=body.redeem or "0",
+            currency=body.currency,
+        ),
     )
 
 
 @router.post("/accrue", response_model=AccrualOut)
-def accrue(
+async def accrue(
     body: AccrueIn,
     business: Business,
     key: IdempotencyKey,
@@ -60,8 +82,9 @@ def accrue(
     app: App = AppDep,
 ) -> object:
     """Credit what an order earns; `pending` waits for the order's payment."""
-    with gate:
-        return loyalty.accrue(
+    return await _call(
+        gate,
+        lambda: loyalty.accrue(
             app.uow(),
             ctx=business,
             card=body.card,
@@ -73,11 +96,12 @@ def accrue(
             currency=body.currency,
             pending=body.pending,
             idempotency_key=key,
-        )
+        ),
+    )
 
 
 @router.post("/paid", response_model=PaidOut)
-def paid(
+async def paid(
     body: PaidIn,
     business: Business,
     key: IdempotencyKey,
@@ -85,12 +109,14 @@ def paid(
     app: App = AppDep,
 ) -> object:
     """The order is paid: its pending accrual becomes available."""
-    with gate:
-        return loyalty.mark_paid(app.uow(), ctx=business, order=body.order, program=body.program)
+    return await _call(
+        gate,
+        lambda: loyalty.mark_paid(app.uow(), ctx=business, order=body.order, program=body.program),
+    )
 
 
 @router.post("/redeem", response_model=RedemptionOut)
-def redeem(
+async def redeem(
     body: RedeemIn,
     business: Business,
     key: IdempotencyKey,
@@ -98,8 +124,9 @@ def redeem(
     app: App = AppDep,
 ) -> object:
     """Pay part of an order from the card; refused (409) beyond the balance or the cap."""
-    with gate:
-        return loyalty.redeem(
+    return await _call(
+        gate,
+        lambda: loyalty.redeem(
             app.uow(),
             ctx=business,
             card=body.card,
@@ -110,11 +137,12 @@ def redeem(
             order_total=body.order_total,
             currency=body.currency,
             idempotency_key=key,
-        )
+        ),
+    )
 
 
 @router.post("/refund", response_model=RefundOut)
-def refund(
+async def refund(
     body: RefundIn,
     business: Business,
     key: IdempotencyKey,
@@ -122,8 +150,9 @@ def refund(
     app: App = AppDep,
 ) -> object:
     """Refund an order in full or in part: earnings reversed, redemptions given back, pro rata."""
-    with gate:
-        return loyalty.refund(
+    return await _call(
+        gate,
+        lambda: loyalty.refund(
             app.uow(),
             ctx=business,
             order=body.order,
@@ -131,4 +160,5 @@ def refund(
             currency=body.currency,
             program=body.program,
             idempotency_key=key,
-        )
+        ),
+    )

@@ -126,8 +126,8 @@ def birthday_facts(
     facts: rules.CustomerFacts,
     today: date | None = None,
 ) -> rules.CustomerFacts:
-    """`facts` with the birthday period filled in (the hook in earning._facts). Costs nothing
-    for programs without a birthday bonus or bearer cards."""
+    """`facts` with the birthday period filled in (for earning's accrue and quote). Costs
+    nothing for programs without a birthday bonus or bearer cards."""
     if card.customer_id is None or Decimal(p.rules.get("birthday_bonus", "0")) <= 0:
         return facts
     day = today or datetime.now(UTC).date()

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from regulars.domain.errors import Conflict, ValidationError
@@ -26,19 +25,25 @@ from regulars.services.loyalty.books import (
     check_active,
     clean_key,
     clean_ref,
-    lock_cards,
     new_entry,
     replayed,
     request_hash,
     write_once,
 )
-from regulars.services.loyalty.cards import balance_of
-from regulars.services.loyalty.holders import check_holder, holder_card, holder_params
-from regulars.services.loyalty.lots import add_lot
+from regulars.services.loyalty.holders import check_holder, holder_params
 from regulars.services.loyalty.results import AccrualResult, BasketLine, QuoteResult, Reward
-from regulars.services.loyalty.specs import check_currency, money, parse_money, spec_of, units
+from regulars.services.loyalty.specs import check_currency, money, parse_money, units
 from regulars.services.loyalty.tiering import upgrade_tier
-from regulars.store.loyalty_tables import LoyaltyCard, LoyaltyEntry, LoyaltyProgram, LoyaltyReward
+from regulars.services.loyalty.till import (
+    customer_facts,
+    earlier,
+    insert_lot_and_rewards,
+    lock_holder,
+    lot_row,
+    previous_orders,
+    set_tier,
+)
+from regulars.store.loyalty_tables import LoyaltyEntry
 from regulars.store.uow import UnitOfWork
 
 
@@ -68,27 +73,6 @@ def _basket(lines: Sequence[BasketLine | Sequence[object]]) -> list[rules.Basket
     return out
 
 
-def _facts(s: Session, p: LoyaltyProgram, card: LoyaltyCard) -> rules.CustomerFacts:
-    previous = s.scalar(
-        select(func.count()).where(
-            LoyaltyEntry.tenant_id == p.tenant_id,
-            LoyaltyEntry.program_id == p.id,
-            LoyaltyEntry.card_id == card.id,
-            LoyaltyEntry.kind == EntryKind.ACCRUE,
-            LoyaltyEntry.order_ref.is_not(None),
-        )
-    )
-    facts = rules.CustomerFacts(tier_code=card.tier, previous_orders=int(previous or 0))
-    return birthday_facts(s, p, card, facts)
-
-
-def _earlier(s: Session, p: LoyaltyProgram, key: str | None, ref: str) -> list[LoyaltyEntry]:
-    """The entry written under this idempotency key, and any accrual of this order."""
-    this_order = and_(LoyaltyEntry.order_ref == ref, LoyaltyEntry.kind == EntryKind.ACCRUE)
-    which = this_order if key is None else or_(LoyaltyEntry.idempotency_key == key, this_order)
-    return list(s.scalars(select(LoyaltyEntry).where(LoyaltyEntry.program_id == p.id, which)))
-
-
 def _rewards(rs: Sequence[rules.AppliedReward]) -> tuple[Reward, ...]:
     return tuple(Reward(r.rule, r.amount, r.reason) for r in rs)
 
@@ -114,12 +98,12 @@ def quote(
         raise InvalidAmount(f"{redeem!r} is not a number", field="redeem") from None
     with uow:
         s = uow.session
-        c, p = holder_card(s, ctx, card=card, customer=customer, program=program)
+        held = lock_holder(s, ctx, card=card, customer=customer, program=program, lock=False)
+        c, p = held.card, held.program
         check_currency(currency, p)
-        bal = balance_of(s, c, p)
-        q = rules.quote_basket(
-            spec_of(p), lines, _facts(s, p, c), available=bal.available, redeem=wanted
-        )
+        available = units(held.acc.available, p)
+        facts = birthday_facts(s, p, c, customer_facts(held, previous_orders(s, held)))
+        q = rules.quote_basket(held.spec, lines, facts, available=available, redeem=wanted)
         return QuoteResult(
             card=c.number,
             tier=q.tier_code,
@@ -129,7 +113,7 @@ def quote(
             to_pay=q.total,
             earn=q.earn,
             max_redeem=q.max_redeem,
-            available=bal.available,
+            available=available,
             rewards=_rewards(q.rewards),
         )
 
@@ -186,24 +170,27 @@ def accrue(
     now = at or datetime.now(UTC)
 
     def work(s: Session) -> AccrualResult:
-        c, p = holder_card(s, ctx, card=card, customer=customer, program=program)
+        held = lock_holder(s, ctx, card=card, customer=customer, program=program)
+        c, p, spec, acc = held.card, held.program, held.spec, held.acc
         check_currency(currency, p)
         paid = None if amount is None else money(parse_money(amount, p), p)
-        acc = lock_cards(s, p, [c.id])[c.id]
-        earlier = _earlier(s, p, key, ref)  # one round trip: the key's entry and the order's
-        first = [e for e in earlier if key is not None and e.idempotency_key == key]
-        if first:
-            return replayed(first[0], key or "", fingerprint, AccrualResult)
+        seen = earlier(s, held, key, ref)  # one round trip: the key's entry and the order's
+        if seen.key_entry is not None:
+            first = s.get_one(LoyaltyEntry, seen.key_entry)
+            return replayed(first, key or "", fingerprint, AccrualResult)
         check_active(c)
-        if earlier:
+        if seen.order_accrued:
             raise OrderAlreadyAccrued(f"order {ref} already earned in program {p.code}")
-        spec = spec_of(p)
-        order_amount, applied = _earned(spec, _facts(s, p, c), paid, lines)
+        facts = birthday_facts(s, p, c, customer_facts(held, seen.previous_orders))
+        order_amount, applied = _earned(spec, facts, paid, lines)
         earned = sum((r.amount for r in applied if r.kind != "discount"), Decimal(0))
         minor = int(earned.scaleb(p.unit_digits))
         target = acc.pending if pending else acc.wallet
         clearing = account_id(s, p, AccountKind.CLEARING, member=ctx.tenant_id)
+        tier_before = c.tier
         tier = upgrade_tier(s, p, spec, c, now, plus=order_amount)
+        if tier != tier_before:
+            set_tier(s, c, tier)
         result = AccrualResult(
             entry_id=0,
             card=c.number,
@@ -229,9 +216,9 @@ def accrue(
             request_hash=fingerprint,
             result=result,
         )
+        lot = None
         if minor:
-            add_lot(
-                s,
+            lot = lot_row(
                 p,
                 card_id=c.id,
                 entry_id=entry.id,
@@ -241,22 +228,27 @@ def accrue(
                 at=now,
                 pending=pending,
             )
-        for r in applied:
-            digits = minor_units(p.currency) if r.kind == "discount" else p.unit_digits
-            s.add(
-                LoyaltyReward(
-                    tenant_id=p.tenant_id,
-                    program_id=p.id,
-                    entry_id=entry.id,
-                    card_id=c.id,
-                    order_ref=ref,
-                    rule=r.rule,
-                    amount_minor=int(r.amount.scaleb(digits)),
-                    reason=r.reason,
-                    at=now,
-                )
-            )
-        s.flush()
+        currency_digits = minor_units(p.currency)
+        insert_lot_and_rewards(
+            s,
+            lot,
+            [
+                {
+                    "tenant_id": p.tenant_id,
+                    "program_id": p.id,
+                    "entry_id": entry.id,
+                    "card_id": c.id,
+                    "order_ref": ref,
+                    "rule": r.rule,
+                    "amount_minor": int(
+                        r.amount.scaleb(currency_digits if r.kind == "discount" else p.unit_digits)
+                    ),
+                    "reason": r.reason,
+                    "at": now,
+                }
+                for r in applied
+            ],
+        )
         return dataclasses.replace(result, entry_id=entry.id)
 
     return write_once(uow, work, keyed=key is not None)

@@ -25,8 +25,7 @@ from regulars.services.loyalty.books import (
     request_hash,
     write_once,
 )
-from regulars.services.loyalty.holders import check_holder, holder_card, holder_params
-from regulars.services.loyalty.lots import consume, open_lots
+from regulars.services.loyalty.holders import check_holder, holder_params
 from regulars.services.loyalty.results import RedemptionResult, RefundResult
 from regulars.services.loyalty.reversals import order_program, post_reversal, read_order
 from regulars.services.loyalty.specs import (
@@ -34,9 +33,9 @@ from regulars.services.loyalty.specs import (
     money,
     parse_money,
     parse_units,
-    spec_of,
     units,
 )
+from regulars.services.loyalty.till import consume_available, lock_holder
 from regulars.store.uow import UnitOfWork
 
 
@@ -72,25 +71,35 @@ def redeem(
     )
     now = at or datetime.now(UTC)
 
+    retry = False  # set after a first attempt failed: the key may have been used meanwhile
+
     def work(s: Session) -> RedemptionResult:
-        c, p = holder_card(s, ctx, card=card, customer=customer, program=program)
+        nonlocal retry
+        held = lock_holder(s, ctx, card=card, customer=customer, program=program)
+        c, p, acc = held.card, held.program, held.acc
         check_currency(currency, p)
         minor = parse_units(amount, p)
         total = None if order_total is None else parse_money(order_total, p, field="order_total")
-        acc = lock_cards(s, p, [c.id])[c.id]
-        first = replay(s, p, key, fingerprint, RedemptionResult)
-        if first is not None:
-            return first
+        # A new key is the rule: its look-up is left to the entry's unique constraint (a reused
+        # key fails the insert and the retry looks). Refusals look first: a retried request that
+        # succeeded gets its first answer even if the balance has gone since.
+        cap = None
+        if total is not None:
+            cap = rules.redeem_cap(held.spec, money(total, p), units(acc.available, p))
+        above_cap = cap is not None and units(minor, p) > cap
+        if retry or above_cap or minor > acc.available or c.status != "active":
+            first = replay(s, p, key, fingerprint, RedemptionResult)
+            if first is not None:
+                return first
+        retry = True
         check_active(c)
         if minor > acc.available:
             raise InsufficientBalance(
                 f"card {c.number} has {units(acc.available, p)}, not {units(minor, p)}",
                 field="amount",
             )
-        if total is not None:
-            cap = rules.redeem_cap(spec_of(p), money(total, p), units(acc.available, p))
-            if units(minor, p) > cap:
-                raise RedeemAboveCap(f"at most {cap} can pay this order", field="amount")
+        if above_cap:
+            raise RedeemAboveCap(f"at most {cap} can pay this order", field="amount")
         result = RedemptionResult(
             entry_id=0,
             card=c.number,
@@ -114,17 +123,16 @@ def redeem(
             request_hash=fingerprint,
             result=result,
         )
-        consume(
+        consume_available(
             s,
             p,
-            open_lots(s, p, c.id),
+            c.id,
             minor,
             entry_id=entry.id,
             kind=EntryKind.REDEEM,
             spent_at=ctx.tenant_id,
             at=now,
         )
-        s.flush()
         return dataclasses.replace(result, entry_id=entry.id)
 
     return write_once(uow, work, keyed=key is not None)
