@@ -281,7 +281,7 @@ def main() -> None:
     app = make_app(url)
     ctx = app.business()
     with app.uow() as uow:
-        key = add_api_key(uow.session, tenant_id=ctx.tenant_id, name="bench").key
+        key = add_api_key(uow.session, tenant_id=ctx.tenant_id, name="bench", role="owner").key
     app.close()
     s = samples(url)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -65,7 +65,7 @@ def test_missing_or_wrong_key_is_401_problem(
 def test_both_header_forms_are_accepted(api_anonymous: TestClient, api_key: str) -> None:
     for headers in ({"Authorization": f"Bearer {api_key}"}, {"X-API-Key": api_key}):
         res = api_anonymous.get("/v1/whoami", headers=headers)
-        assert res.status_code == 200 and res.json() == {"business": "default"}
+        assert res.status_code == 200 and res.json() == {"business": "default", "role": "owner"}
 
 
 def test_key_selects_its_own_business(app: App, ctx: BusinessContext) -> None:
@@ -76,7 +76,7 @@ def test_key_selects_its_own_business(app: App, ctx: BusinessContext) -> None:
     with TestClient(create_app(app)) as api_client:
         res = api_client.get("/v1/whoami", headers={"X-API-Key": key})
     assert res.status_code == 200
-    assert res.json() == {"business": "partner"}
+    assert res.json() == {"business": "partner", "role": "owner"}
 
 
 def test_health_needs_no_key_and_unknown_routes_are_problems(api_anonymous: TestClient) -> None:

@@ -58,7 +58,7 @@ def served(db_url: str) -> Iterator[str]:
 def test_serve_answers_over_http_with_a_key_from_the_cli(db_url: str, served: str) -> None:
     key = run_json("api-key", "create", "--name", "till", db_url=db_url)["key"]
     ok = httpx.get(f"{served}/v1/whoami", headers={"Authorization": f"Bearer {key}"})
-    assert ok.status_code == 200 and ok.json() == {"business": "default"}
+    assert ok.status_code == 200 and ok.json() == {"business": "default", "role": "cashier"}
     refused = httpx.get(f"{served}/v1/whoami")
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"

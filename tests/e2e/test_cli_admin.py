@@ -44,3 +44,40 @@ def test_tenant_user_grant_and_audit(db_url: str) -> None:
     assert all(e["source"] == "cli" for e in log)
     missing = run_cli("admin", "audit", "--tenant", "nope", db_url=db_url)
     assert missing.returncode == 4
+
+
+def test_apikey_create_list_revoke(db_url: str) -> None:
+    run_json(
+        "admin",
+        "tenant",
+        "create",
+        "Somtam Shop",
+        "--region",
+        "TH",
+        "--currency",
+        "THB",
+        db_url=db_url,
+    )
+    new = run_json(
+        "admin",
+        "apikey",
+        "create",
+        "--tenant",
+        "somtam-shop",
+        "--role",
+        "cashier",
+        "--store",
+        "Siam",
+        db_url=db_url,
+    )
+    assert new["key"].startswith("rk_") and (new["role"], new["store"]) == ("cashier", "Siam")
+    listed = run_json("admin", "apikey", "list", "--tenant", "somtam-shop", db_url=db_url)["keys"]
+    assert [(k["id"], k["role"], k["revoked_at"]) for k in listed] == [(new["id"], "cashier", None)]
+    assert new["key"] not in str(listed)  # never shown again
+    gone = run_json("admin", "apikey", "revoke", str(new["id"]), db_url=db_url)["key"]
+    assert gone["revoked_at"] is not None
+    bad = run_cli(
+        "admin", "apikey", "create", "--tenant", "somtam-shop", "--role", "manager", db_url=db_url
+    )
+    assert bad.returncode == 1 and "manager" in bad.stderr
+    assert run_cli("admin", "apikey", "revoke", "999999", db_url=db_url).returncode == 4

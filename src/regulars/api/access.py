@@ -25,8 +25,8 @@ class Principal:
 
 
 async def current_principal(ctx: Business) -> Principal:
-    # API keys do not carry a role yet: every key acts as the business's owner.
-    return Principal(ctx, "owner")
+    """The caller: the key's business and role (a context without a role acts as owner)."""
+    return Principal(ctx, ctx.role or "owner")
 
 
 def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -19,7 +20,7 @@ from regulars.api.errors import ApiProblem
 from regulars.bootstrap import App
 from regulars.services.businesses import context_of
 from regulars.services.context import BusinessContext
-from regulars.store.api_tables import business_of_key, hash_key
+from regulars.store.api_tables import hash_key, key_of
 
 CACHE_SECONDS = 30.0
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="regulars"'}
@@ -88,9 +89,14 @@ async def current_business(
 
 
 def _look_up(app: App, key: str) -> BusinessContext | None:
+    """The business and role of a key, as the context requests act in (the audit log names the
+    key); also marks the key used (so last-used is exact to the cache's 30 seconds)."""
     with app.uow() as uow:
-        business = business_of_key(uow.session, key)
-        return context_of(business) if business is not None else None
+        found = key_of(uow.session, key)
+        if found is None:
+            return None
+        business, row = found
+        return replace(context_of(business), actor=f"key {row.name}", source="api", role=row.role)
 
 
 Business = Annotated[BusinessContext, Depends(current_business)]

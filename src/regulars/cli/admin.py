@@ -15,14 +15,17 @@ import typer
 from regulars.cli.common import DbOption, JsonOption, console, open_app, print_json, print_table
 from regulars.domain.customers import StaffRole
 from regulars.services import users
+from regulars.services.api_keys import KEY_ROLES, create_key, keys, revoke_key
 from regulars.services.audit import audit_events
 from regulars.services.businesses import find_business
 
 app = typer.Typer(no_args_is_help=True, help="Tenants, staff logins and roles, API keys, audit.")
 tenant_app = typer.Typer(no_args_is_help=True, help="Businesses (tenants) in this database.")
 user_app = typer.Typer(no_args_is_help=True, help="Staff users who log in, with a role.")
+key_app = typer.Typer(no_args_is_help=True, help="API keys: a role each, shown once, revocable.")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
+app.add_typer(key_app, name="apikey")
 
 ROLES = ", ".join(r.value for r in StaffRole)
 Tenant = Annotated[str, typer.Option("--tenant", help="The business's slug.")]
@@ -116,6 +119,54 @@ def user_grant(
     if as_json:
         return print_json({"grants": grants})
     console.print(f"Grants of {email}: {', '.join(grants) or 'none'}.", highlight=False)
+
+
+@key_app.command("create")
+def apikey_create(
+    tenant: Tenant,
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(KEY_ROLES)}.")],
+    store: Annotated[str | None, typer.Option(help="The shop of the till.")] = None,
+    name: Annotated[str | None, typer.Option(help="What it is for (default: the role).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a key with a role; the key is printed once, only its hash is kept."""
+    with open_app(db) as a:
+        ctx = find_business(a.uow(), slug=tenant)
+        new = create_key(a.uow(), ctx=ctx, name=name or role, role=role, store=store)
+    if as_json:
+        return print_json({"key": new.key, "id": new.id, "role": new.role, "store": new.store})
+    console.print(f"API key {new.id} ({new.role}) for {tenant}:", highlight=False)
+    console.print(new.key, highlight=False, markup=False, soft_wrap=True)
+    console.print("Store it now: it is not shown again.")
+
+
+@key_app.command("revoke")
+def apikey_revoke(
+    key_id: Annotated[int, typer.Argument(help="The key's id (from create or list).")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke a key: refused within 30 seconds on every server (their caches expire)."""
+    with open_app(db) as a:
+        view = revoke_key(a.uow(), key_id=key_id)
+    if as_json:
+        return print_json({"key": view})
+    console.print(f"API key {view.id} ({view.name}) revoked.", highlight=False)
+
+
+@key_app.command("list")
+def apikey_list(tenant: Tenant, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The business's keys with role, store, last use and revocation (never the keys)."""
+    with open_app(db) as a:
+        rows = keys(a.uow(), ctx=find_business(a.uow(), slug=tenant))
+    if as_json:
+        return print_json({"keys": rows})
+    print_table(
+        "API keys",
+        ["id", "name", "role", "store", "hint", "last used", "revoked"],
+        [(k.id, k.name, k.role, k.store, k.hint, k.last_used_at, k.revoked_at) for k in rows],
+    )
 
 
 @app.command("audit")

@@ -6,14 +6,35 @@ command line does not import the API package (they are sibling layers).
 
 from __future__ import annotations
 
+import copy
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from regulars.cli.common import DbOption, err_console, open_app
 
-APP_FACTORY = "regulars.api.app:from_environment"
+APP_FACTORY = "regulars.asgi:application"
+
+
+def _log_config(access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging, with our one JSON line per request (request id, method, path,
+    status, milliseconds) instead of its own access line."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    config["handlers"]["requests"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "json_line",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["regulars.api.access"] = {
+        "handlers": ["requests"],
+        "level": "INFO" if access_log else "WARNING",
+        "propagate": False,
+    }
+    return config
 
 
 def serve(
@@ -27,7 +48,7 @@ def serve(
         bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
     ] = True,
 ) -> None:
-    """Serve the point-of-sale API (see docs/api.md); stop with Ctrl-C."""
+    """Serve the HTTP API (see docs/api.md) and the web sign-in; stop with Ctrl-C."""
     import uvicorn
 
     if db:
@@ -41,6 +62,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        access_log=access_log,
+        access_log=False,  # ours instead: one JSON line per request with its request id
+        log_config=_log_config(access_log),
         log_level="info",
     )

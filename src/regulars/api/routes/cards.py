@@ -5,12 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
+from regulars.api.access import require
 from regulars.api.auth import Business, regulars_app
+from regulars.api.errors import PROBLEM_RESPONSES
 from regulars.api.schemas import CardOut
 from regulars.bootstrap import App
+from regulars.domain.access import Permission as P
 from regulars.services import loyalty
 
-router = APIRouter(prefix="/v1/cards", tags=["cards"])
+router = APIRouter(
+    prefix="/v1/cards",
+    tags=["cards"],
+    dependencies=[Depends(require(P.CARD_LOOKUP))],
+    responses=PROBLEM_RESPONSES,
+)
 
 
 @router.get("/{number}", response_model=CardOut)

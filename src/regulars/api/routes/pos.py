@@ -16,7 +16,9 @@ from typing import TypeVar
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
+from regulars.api.access import require
 from regulars.api.auth import Business, regulars_app
+from regulars.api.errors import PROBLEM_RESPONSES
 from regulars.api.idempotency import IdempotencyKey, idempotency_key
 from regulars.api.schemas import (
     AccrualOut,
@@ -33,10 +35,16 @@ from regulars.api.schemas import (
 )
 from regulars.api.writes import WriteGate
 from regulars.bootstrap import App
+from regulars.domain.access import Permission as P
 from regulars.services import loyalty
 from regulars.services.loyalty import BasketLine
 
-router = APIRouter(prefix="/v1/pos", tags=["pos"])
+router = APIRouter(
+    prefix="/v1/pos",
+    tags=["pos"],
+    dependencies=[Depends(require(P.POS))],
+    responses=PROBLEM_RESPONSES,
+)
 AppDep = Depends(regulars_app)
 T = TypeVar("T")
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 15:50:15.321016
+Create Date: 2026-12-04 16:01:55.517629
 """
 
 from collections.abc import Sequence
@@ -85,6 +85,9 @@ def upgrade() -> None:
         sa.Column("hint", sa.String(length=16), nullable=False),
         sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("store", sa.String(length=100), nullable=True),
+        sa.Column("last_used_at", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["businesses.id"],
