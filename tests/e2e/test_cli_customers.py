@@ -146,9 +146,7 @@ def test_staff_contacts_consent_and_notes(db_url: str, ctx: BusinessContext) -> 
 def test_export_all_writes_csv_and_is_audited(db_url: str, tmp_path: Path) -> None:
     import csv
 
-    run_json(
-        "customers", "add", "Nguyễn Thị Lan", "--phone", "+84903123456", db_url=db_url
-    )
+    run_json("customers", "add", "Nguyễn Thị Lan", "--phone", "+84903123456", db_url=db_url)
     out = tmp_path / "all.csv"
     res = run_cli(
         "customers", "export-all", "--reason", "yearly backup", "--out", str(out), db_url=db_url

@@ -29,6 +29,7 @@ from regulars.web.ratelimit import FailureWindow
 SESSION_COOKIE = "regulars_session"
 LOGIN_CSRF_COOKIE = "regulars_login_csrf"
 
+
 def regulars_app(request: Request) -> App:
     """The App the server was built with (shared with the API routes)."""
     app: App = request.app.state.regulars
