@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -38,7 +37,7 @@ import psycopg
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from benchcommon import PG_ADMIN, drop_pg_database, machine, pg_database, write_docs
+from benchcommon import PG_ADMIN, drop_pg_database, machine, pg_database, start_api, write_docs
 from regulars.bootstrap import make_app
 from regulars.domain.loyalty.program import ProgramSpec, RuleSpec
 from regulars.services.loyalty import create_program, issue_card
@@ -115,33 +114,6 @@ def samples(url: str) -> dict[str, list[str]]:
         cards = list(c.execute(text("SELECT number FROM loyalty_cards")).scalars())
     eng.dispose()
     return {"ids": ids, "phones": phones, "names": names, "cards": cards}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def start_api(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "regulars", "serve", "--db", url, "--port", str(port)]
-    proc = subprocess.Popen(
-        [*cmd, "--workers", str(workers), "--no-access-log"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the API did not start")
 
 
 def load(

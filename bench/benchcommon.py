@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -55,6 +60,32 @@ def machine() -> str:
         f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
     )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_api(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """`regulars serve` on a free port in a subprocess; returns it and its base URL once it
+    answers its health check."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "regulars", "serve", "--db", url, "--port", str(port)]
+    cmd += ["--workers", str(workers), "--no-access-log"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the API did not start")
 
 
 def write_docs(section: str) -> None:

@@ -20,9 +20,7 @@ import argparse
 import os
 import random
 import re
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -37,7 +35,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from benchcommon import PG_ADMIN, drop_pg_database, machine, pg_database, write_docs
+from benchcommon import PG_ADMIN, drop_pg_database, machine, pg_database, start_api, write_docs
 from regulars.bootstrap import make_app
 from regulars.domain.loyalty.program import ProgramSpec, RuleSpec
 from regulars.services.loyalty import accrue, create_program, issue_card
@@ -107,30 +105,6 @@ def prepare(url: str, cards: int) -> tuple[str, list[str]]:
         return key, numbers
     finally:
         app.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def start_api(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "regulars", "serve", "--db", url, "--port", str(port)]
-    cmd += ["--workers", str(workers), "--no-access-log"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the API did not start")
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
