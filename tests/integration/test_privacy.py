@@ -302,6 +302,19 @@ def test_erasing_twice_says_so_and_merged_customers_point_to_the_survivor(
         erase_customer(app.uow(), ctx, merged_id)
 
 
+def test_an_erased_customer_takes_no_new_note_or_card(
+    app: App, ctx: BusinessContext, program: svc.ProgramInfo
+) -> None:
+    from regulars.services.contacts import add_note
+
+    main, _card = _subject(app, ctx)
+    erase_customer(app.uow(), ctx, main)
+    with pytest.raises(Conflict, match="erased"):
+        add_note(app.uow(), ctx=ctx, customer_id=main, body="called again")
+    with pytest.raises(Conflict, match="erased"):
+        svc.issue_card(app.uow(), ctx=ctx, program="CLUB", customer=main)
+
+
 def test_erasure_of_another_business_or_unknown_customer_is_not_found(
     app: App, ctx: BusinessContext
 ) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from regulars.domain.contact_points import normalize_phone
-from regulars.domain.errors import ValidationError
+from regulars.domain.errors import Conflict, ValidationError
 from regulars.domain.loyalty.cards import make_number
 from regulars.domain.loyalty.ledger import AccountKind, EntryKind, Posting
 from regulars.domain.loyalty.rules import welcome_bonus
@@ -117,7 +117,10 @@ def issue_card(
         p = find_program(s, ctx, program)
         customer_id = None
         if customer is not None:
-            customer_id = find_customer(s, tenant_id=ctx.tenant_id, ref=customer).id
+            holder = find_customer(s, tenant_id=ctx.tenant_id, ref=customer)
+            if holder.status != "active":  # merged: use the survivor; erased: nobody to hold it
+                raise Conflict(f"customer {customer} is {holder.status}: no card can be issued")
+            customer_id = holder.id
         spec = spec_of(p)
         card = _new_card(
             s,
