@@ -165,3 +165,28 @@ def test_bulk_export_is_csv_and_audited(api_client: TestClient, app: Any, ctx: A
     assert rows[0]["phones"].startswith("+84") and rows[1]["emails"] == "ana@sol.es"
     [event] = audit_events(app.uow(), ctx=ctx, action="customers.bulk_export")
     assert event.detail == {"customers": 2, "reason": "moving to a new CRM"}
+
+
+def test_export_and_erase_one_customer(api_client: TestClient, app: Any) -> None:
+    from sqlalchemy import func, select
+
+    from regulars.store.tables import Order
+
+    d = post(api_client, "/v1/customers", LAN).json()
+    order = {
+        "customer": str(d["id"]),
+        "lines": [{"sku": "COF", "quantity": 1, "unit_price": "45000"}],
+        "currency": "VND",
+    }
+    assert post(api_client, "/v1/orders", order).status_code == 201
+    exported = api_client.get(f"/v1/customers/{d['id']}/export")
+    assert exported.status_code == 200
+    assert exported.json()["customer"]["phones"][0]["number"] == d["phones"][0]["e164"]
+    r = api_client.post(f"/v1/customers/{d['id']}/erase", json={"reason": "asked by phone"})
+    assert r.status_code == 200 and r.json()["already_erased"] is False
+    again = api_client.post(f"/v1/customers/{d['id']}/erase", json={})
+    assert again.json()["already_erased"] is True
+    shown = api_client.get(f"/v1/customers/{d['id']}").json()
+    assert "Lan" not in shown["display_name"] and shown["phones"] == []
+    with app.engine.connect() as c:  # the order stays
+        assert c.scalar(select(func.count()).select_from(Order)) == 1

@@ -34,6 +34,8 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         {"card": "0000000000000000", "lines": []},
         {"owner", "cashier", "partner"},
     ),
+    ("GET", "/v1/customers/{cid}/export", None, {"owner"}),
+    ("POST", "/v1/customers/{cid}/erase", {"reason": "asked"}, {"owner"}),  # last: it erases
 ]
 
 

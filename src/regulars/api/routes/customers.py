@@ -15,10 +15,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import Field
 
 from regulars.api.access import Principal, require
 from regulars.api.auth import regulars_app
-from regulars.api.bodies import clean_query
+from regulars.api.bodies import Body, clean_query
 from regulars.api.customer_schemas import (
     AddressBody,
     ConsentIn,
@@ -46,6 +47,7 @@ from regulars.services.customer_queries import (
 )
 from regulars.services.customer_views import ContactView, Dossier, NoteView, version_of
 from regulars.services.customers import AddressIn, enroll_customer, update_customer
+from regulars.services.privacy import ErasureResult, erase_customer, export_customer
 
 router = APIRouter(
     prefix="/v1/customers",
@@ -276,6 +278,34 @@ def consent(
     return _add_to(
         app, who, customer, (key, fingerprint), record_consent, body.model_dump(), ConsentView
     )
+
+
+@router.get("/{customer}/export")
+def export_one(
+    customer: str,
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_EXPORT))],
+    app: App = AppDep,
+) -> dict[str, Any]:
+    """Everything held about one customer, as JSON (their right of access); audited."""
+    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
+    return export_customer(app.uow(), who.ctx, cid)
+
+
+class EraseIn(Body):
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+@router.post("/{customer}/erase", response_model=ErasureResult)
+def erase(
+    customer: str,
+    body: EraseIn,
+    who: Annotated[Principal, Depends(require(P.CUSTOMERS_ERASE))],
+    app: App = AppDep,
+) -> object:
+    """Remove the person, keep the books (orders, ledger, totals); erasing twice says so.
+    Safe to retry, so no Idempotency-Key is needed."""
+    cid = resolve_customer(app.uow(), ctx=who.ctx, ref=customer)
+    return erase_customer(app.uow(), who.ctx, cid, body.reason)
 
 
 @router.get("/{customer}/consents", response_model=list[ConsentView])
