@@ -166,26 +166,36 @@ class CustomerSummary:
     region: str | None
 
 
-def build_dossier(session: Session, ctx: BusinessContext, c: Customer) -> Dossier:
-    t = ctx.tenant_id
+def manager_and_department(
+    session: Session, tenant_id: int, c: Customer
+) -> tuple[tuple[str, str] | None, str | None]:
+    """The customer's responsible manager (e-mail, name) and department name, or None each."""
     manager = (
         session.execute(
             select(StaffUser.email, StaffUser.display_name).where(
-                StaffUser.tenant_id == t, StaffUser.id == c.manager_id
+                StaffUser.tenant_id == tenant_id, StaffUser.id == c.manager_id
             )
-        ).first()
+        )
+        .tuples()
+        .first()
         if c.manager_id
         else None
     )
     department = (
         session.scalar(
             select(Department.name).where(
-                Department.tenant_id == t, Department.id == c.department_id
+                Department.tenant_id == tenant_id, Department.id == c.department_id
             )
         )
         if c.department_id
         else None
     )
+    return manager, department
+
+
+def build_dossier(session: Session, ctx: BusinessContext, c: Customer) -> Dossier:
+    t = ctx.tenant_id
+    manager, department = manager_and_department(session, t, c)
     tags = session.execute(
         select(CustomerTag.kind, CustomerTag.value)
         .where(CustomerTag.tenant_id == t, CustomerTag.customer_id == c.id)

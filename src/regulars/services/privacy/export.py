@@ -21,6 +21,7 @@ from regulars.domain.money import from_minor
 from regulars.services.audit import record_event
 from regulars.services.context import BusinessContext
 from regulars.services.customer_records import INTEREST, TAG, load_customer
+from regulars.services.customer_views import manager_and_department
 from regulars.services.loyalty.specs import unit_name, units
 from regulars.services.order_queries import plain_quantity
 from regulars.services.privacy.erasure import card_owners
@@ -53,7 +54,6 @@ from regulars.store.tables import (
     Customer,
     CustomerMerge,
     CustomerTag,
-    Department,
     Email,
     Note,
     Order,
@@ -162,20 +162,7 @@ def _build(s: Session, ctx: BusinessContext, c: Customer) -> dict[str, Any]:
 
 
 def _customer(s: Session, t: int, c: Customer) -> dict[str, Any]:
-    manager = (
-        s.execute(
-            select(StaffUser.email, StaffUser.display_name).where(
-                StaffUser.tenant_id == t, StaffUser.id == c.manager_id
-            )
-        ).first()
-        if c.manager_id
-        else None
-    )
-    department = (
-        s.scalar(select(Department.name).where(Department.id == c.department_id))
-        if c.department_id
-        else None
-    )
+    manager, department = manager_and_department(s, t, c)
     tags = s.execute(
         select(CustomerTag.kind, CustomerTag.value)
         .where(CustomerTag.tenant_id == t, CustomerTag.customer_id == c.id)
