@@ -93,6 +93,40 @@ def pg_migrated_url(pg_server: str, testrun_uid: str) -> Iterator[str]:
     drop_pg_database(pg_server, name)
 
 
+def pg_app_role(worker: str | None = None) -> str:
+    """The application role of this xdist worker (roles are shared by the whole server)."""
+    return f"regulars_app_test_{worker or _worker()}".lower()
+
+
+def as_app_role(url: str) -> str:
+    """A migrated PostgreSQL database's URL for an application role: not the tables' owner,
+    so row-level security applies to everything done through it (granted on first use)."""
+    from regulars.store.rls import grant_app_role
+
+    role = pg_app_role()
+    eng = create_engine(url)
+    with eng.begin() as c:
+        grant_app_role(c, role)
+    eng.dispose()
+    return make_url(url).set(username=role).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_app_url(pg_migrated_url: str) -> str:
+    """The worker's database, connected as the application role."""
+    return as_app_role(pg_migrated_url)
+
+
+def served_url(request: pytest.FixtureRequest, url: str) -> str:
+    """The URL the API and web server of a test connect with: on PostgreSQL the application
+    role (row-level security on, as in production), on SQLite the file itself."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return url
+    if url == request.getfixturevalue("pg_migrated_url"):
+        return str(request.getfixturevalue("pg_app_url"))
+    return as_app_role(url)
+
+
 def _truncate_all(url: str) -> None:
     eng = create_engine(url)
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

@@ -13,6 +13,7 @@ from regulars.services.businesses import ensure_business
 from regulars.services.context import BusinessContext
 from regulars.store import migrate
 from regulars.store.engine import make_engine
+from regulars.store.tenancy import act_for
 from regulars.store.uow import UnitOfWork
 
 
@@ -46,7 +47,7 @@ class App:
     def business(self) -> BusinessContext:
         self.ready_schema()
         s = self.settings
-        return ensure_business(
+        ctx = ensure_business(
             self.uow(),
             slug=s.business,
             default_region=s.default_region,
@@ -54,6 +55,8 @@ class App:
             default_language=s.default_language,
             timezone=s.timezone,
         )
+        act_for(ctx.tenant_id)  # connected as the application role, the CLI sees this business
+        return ctx
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -8,17 +8,16 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from regulars.api.app import create_app
 from regulars.bootstrap import make_app
 from tests.fixtures.analytics import AS_OF, AnalyticsData
-from tests.fixtures.api import new_api_key
+from tests.fixtures.api import new_api_key, served_app
 
 
 @pytest.fixture(scope="module")
-def client(analytics_data: AnalyticsData) -> Iterator[TestClient]:
+def client(request: pytest.FixtureRequest, analytics_data: AnalyticsData) -> Iterator[TestClient]:
     app = make_app(analytics_data.url)
     key = new_api_key(app, analytics_data.ctx, "analytics")
-    with TestClient(create_app(app), raise_server_exceptions=True) as c:
+    with TestClient(served_app(request, app), raise_server_exceptions=True) as c:
         c.headers["Authorization"] = f"Bearer {key}"
         c.params = {"as_of": AS_OF.isoformat()}  # type: ignore[assignment]
         yield c

@@ -13,7 +13,7 @@ from regulars.services.businesses import ensure_business
 from regulars.services.context import BusinessContext
 from regulars.store.api_tables import ApiKey
 from tests.e2e.cli import run_cli, run_json
-from tests.fixtures.api import new_api_key
+from tests.fixtures.api import new_api_key, served_app
 
 PROBLEM = "application/problem+json"
 
@@ -68,12 +68,12 @@ def test_both_header_forms_are_accepted(api_anonymous: TestClient, api_key: str)
         assert res.status_code == 200 and res.json() == {"business": "default", "role": "owner"}
 
 
-def test_key_selects_its_own_business(app: App, ctx: BusinessContext) -> None:
+def test_key_selects_its_own_business(
+    request: pytest.FixtureRequest, app: App, ctx: BusinessContext
+) -> None:
     other = ensure_business(app.uow(), slug="partner", default_currency="EUR")
     key = new_api_key(app, other)
-    from regulars.api.app import create_app
-
-    with TestClient(create_app(app)) as api_client:
+    with TestClient(served_app(request, app)) as api_client:
         res = api_client.get("/v1/whoami", headers={"X-API-Key": key})
     assert res.status_code == 200
     assert res.json() == {"business": "partner", "role": "owner"}

@@ -7,23 +7,27 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from regulars.api.app import create_app
 from regulars.bootstrap import App
-from regulars.services import loyalty
+from regulars.api.routes import orders
+from tests.fixtures.api import served_app
 
 
 def test_a_bug_is_a_logged_problem_500_without_traceback(
-    app: App, api_key: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    request: pytest.FixtureRequest,
+    app: App,
+    api_key: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken(*_args: object, **_kw: object) -> None:
         raise RuntimeError("secret internals: db password is hunter2")
 
-    monkeypatch.setattr(loyalty, "card_balance", broken)
+    monkeypatch.setattr(orders, "list_products", broken)
     with (
         caplog.at_level(logging.ERROR, logger="regulars.api"),
-        TestClient(create_app(app), raise_server_exceptions=False) as client,
+        TestClient(served_app(request, app), raise_server_exceptions=False) as client,
     ):
-        res = client.get("/v1/cards/123", headers={"X-API-Key": api_key})
+        res = client.get("/v1/products", headers={"X-API-Key": api_key})
     assert res.status_code == 500
     assert res.headers["content-type"] == "application/problem+json"
     assert res.json()["code"] == "internal_error"

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.conftest import served_url
 from tests.e2e.cli import run_json
 
 
@@ -23,12 +24,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(db_url: str) -> Iterator[str]:
+def served(request: pytest.FixtureRequest, db_url: str) -> Iterator[str]:
+    """`regulars serve` as in production: on PostgreSQL as the application role."""
     port = _free_port()
+    url = served_url(request, db_url)
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("REGULARS_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "regulars", "serve", "--db", db_url, "--port", str(port)],
+        [sys.executable, "-m", "regulars", "serve", "--db", url, "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -57,9 +60,10 @@ def served(db_url: str) -> Iterator[str]:
 @pytest.mark.slow
 def test_serve_answers_over_http_with_a_key_from_the_cli(db_url: str, served: str) -> None:
     key = run_json("api-key", "create", "--name", "till", db_url=db_url)["key"]
-    ok = httpx.get(f"{served}/v1/whoami", headers={"Authorization": f"Bearer {key}"})
+    slow = 60  # seconds: a loaded CI machine, not a slow server, is what this allows for
+    ok = httpx.get(f"{served}/v1/whoami", headers={"Authorization": f"Bearer {key}"}, timeout=slow)
     assert ok.status_code == 200 and ok.json() == {"business": "default", "role": "cashier"}
-    refused = httpx.get(f"{served}/v1/whoami")
+    refused = httpx.get(f"{served}/v1/whoami", timeout=slow)
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"
-    assert httpx.get(f"{served}/openapi.json").json()["info"]["title"] == "regulars"
+    assert httpx.get(f"{served}/openapi.json", timeout=slow).json()["info"]["title"] == "regulars"

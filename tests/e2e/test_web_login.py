@@ -10,21 +10,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from regulars.api.app import create_app
 from regulars.bootstrap import App
 from regulars.services import users
 from regulars.services.context import BusinessContext
 from regulars.store.web_tables import WebSession
 from regulars.web import auth as web_auth
+from tests.fixtures.api import served_app
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def browser(app: App, ctx: BusinessContext) -> Iterator[TestClient]:
+def browser(request: pytest.FixtureRequest, app: App, ctx: BusinessContext) -> Iterator[TestClient]:
     users.add_user(app.uow(), ctx=ctx, email="ana@sol.es", role="manager", password=PASSWORD)
     web_auth.failures = web_auth.FailureWindow()  # each test starts with a clean slate
-    api = create_app(app)
+    api = served_app(request, app)
     api.include_router(web_auth.router)
     with TestClient(api, base_url="https://testserver", follow_redirects=False) as c:
         yield c

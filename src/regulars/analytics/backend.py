@@ -248,6 +248,9 @@ def connect(database_url: str, scope: Scope) -> Store:
             password=url.password,
             database=url.database,
         )
+        # Row-level security (connected as the application role): this connection is the
+        # business's own, for its whole life.
+        con.raw_sql(f"SELECT set_config('regulars.tenant', '{int(scope.tenant_id)}', false)")
         return Store(con, scope)
     raise ValueError(
         f"no analytics backend for {url.drivername!r}: connect an Ibis backend and use from_backend"

@@ -21,6 +21,7 @@ from regulars.bootstrap import App
 from regulars.services.businesses import context_of
 from regulars.services.context import BusinessContext
 from regulars.store.api_tables import hash_key, key_of
+from regulars.store.tenancy import act_for
 
 CACHE_SECONDS = 30.0
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="regulars"'}
@@ -85,6 +86,9 @@ async def current_business(
         if ctx is None:
             raise ApiProblem(401, "unauthorized", "unknown or revoked API key", headers=_CHALLENGE)
         cache.put(digest, ctx)
+    # This request's transactions act for the key's business (row-level security on
+    # PostgreSQL); set here, in the request's own context, so the routes' threads inherit it.
+    act_for(ctx.tenant_id)
     return ctx
 
 

@@ -18,6 +18,7 @@ from regulars.services.businesses import context_of
 from regulars.services.context import BusinessContext
 from regulars.services.users import LoggedIn
 from regulars.store.tables import Business, StaffUser
+from regulars.store.tenancy import act_for_now, tenant_of_secret
 from regulars.store.uow import UnitOfWork
 from regulars.store.web_tables import WebSession
 
@@ -77,11 +78,16 @@ def session_of(uow: UnitOfWork, *, token: str, at: datetime | None = None) -> Ac
     now = at or datetime.now(UTC)
     with uow:
         s = uow.session
+        digest = _digest(token)
+        tenant = tenant_of_secret(s, WebSession.__table__, WebSession.token_hash, digest)
+        if tenant is None:
+            return None
+        act_for_now(s, tenant)
         row = s.execute(
             select(WebSession, StaffUser, Business)
             .join(StaffUser, StaffUser.id == WebSession.user_id)
             .join(Business, Business.id == WebSession.tenant_id)
-            .where(WebSession.token_hash == _digest(token))
+            .where(WebSession.token_hash == digest)
         ).first()
         if row is None:
             return None

@@ -21,6 +21,7 @@ from regulars.services.context import BusinessContext
 from regulars.services.passwords import hash_password, needs_rehash, verify_password
 from regulars.services.staff import add_staff_user
 from regulars.store.tables import Business, StaffUser
+from regulars.store.tenancy import act_for_now
 from regulars.store.uow import UnitOfWork
 
 MAX_FAILURES = 5  # failed logins in a row before the account is locked…
@@ -198,6 +199,8 @@ def log_in(
     with uow:
         s = uow.session
         b = s.scalar(select(Business).where(Business.slug == tenant))
+        if b is not None:
+            act_for_now(s, b.id)  # the business's own staff rows (row-level security)
         user = (
             s.scalar(
                 select(StaffUser)

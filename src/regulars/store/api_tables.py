@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from regulars.store.tables import Base, Business
+from regulars.store.tenancy import act_for_now, tenant_of_secret
 from regulars.store.types import UTCDateTime
 
 KEY_PREFIX = "rk_"
@@ -93,7 +94,13 @@ def add_api_key(
 
 
 def key_of(session: Session, key: str) -> tuple[Business, ApiKey] | None:
-    """The business and key row of a (non-revoked) key, or None; marks the key used."""
+    """The business and key row of a (non-revoked) key, or None; marks the key used.
+
+    The session then acts for the key's business (row-level security on PostgreSQL)."""
+    tenant = tenant_of_secret(session, ApiKey.__table__, ApiKey.key_hash, hash_key(key))
+    if tenant is None:
+        return None
+    act_for_now(session, tenant)
     found = session.execute(
         select(Business, ApiKey)
         .join(ApiKey, ApiKey.tenant_id == Business.id)

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from regulars.store.tenancy import tell_postgres
+
 # Execution option asking SQLite for BEGIN IMMEDIATE (see UnitOfWork.locking()).
 IMMEDIATE_OPTION = "regulars_begin_immediate"
 
@@ -26,7 +28,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _tune_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+        tell_postgres(engine)  # row-level security sees the acting business
+    return engine
 
 
 # Connections kept per API worker process, and allowed beyond them under a burst. SQLAlchemy's

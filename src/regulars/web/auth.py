@@ -19,11 +19,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from regulars.bootstrap import App
 from regulars.domain.errors import LoginRefused
 from regulars.services.sessions import ActiveSession, end_session, session_of, start_session
 from regulars.services.users import log_in
+from regulars.store.tenancy import act_for
 from regulars.web.ratelimit import FailureWindow
 
 SESSION_COOKIE = "regulars_session"
@@ -51,9 +53,14 @@ def _page(request: Request, name: str, status: int = 200, **context: object) -> 
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def current_session(request: Request, app: App = AppDep) -> ActiveSession | None:
+async def current_session(request: Request, app: App = AppDep) -> ActiveSession | None:
     token = request.cookies.get(SESSION_COOKIE)
-    return session_of(app.uow(), token=token) if token else None
+    if not token:
+        return None
+    found = await run_in_threadpool(session_of, app.uow(), token=token)
+    if found is not None:
+        act_for(found.ctx.tenant_id)  # in the request's context: its routes' threads inherit it
+    return found
 
 
 Session = Annotated[ActiveSession | None, Depends(current_session)]
