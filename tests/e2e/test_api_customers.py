@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from regulars.bootstrap import App
+from regulars.store.replay_tables import StoredResponse
+from tests.e2e.cli import run_json
 
 
 def post(client: TestClient, path: str, body: dict[str, Any], key: str | None = None) -> Any:
@@ -190,3 +196,25 @@ def test_export_and_erase_one_customer(api_client: TestClient, app: Any) -> None
     assert "Lan" not in shown["display_name"] and shown["phones"] == []
     with app.engine.connect() as c:  # the order stays
         assert c.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_a_key_older_than_a_day_is_new_again_and_pruned(api_client: TestClient, app: App) -> None:
+    key = str(uuid.uuid4())
+    assert post(api_client, "/v1/customers", LAN, key).status_code == 201
+    with app.uow() as uow:  # the stored answer (it holds personal data) ages past 24 hours
+        uow.session.execute(
+            update(StoredResponse).values(created_at=datetime.now(UTC) - timedelta(hours=25))
+        )
+    again = post(api_client, "/v1/customers", {**LAN, "name": "Trần Văn Hùng"}, key)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert len(api_client.get("/v1/customers").json()["items"]) == 2
+    with app.uow() as uow:
+        uow.session.execute(
+            update(StoredResponse).values(created_at=datetime.now(UTC) - timedelta(hours=25))
+        )
+    assert run_json("admin", "prune", db_url=app.settings.database_url) == {
+        "idempotent_answers": 1,
+        "web_sessions": 0,
+    }
+    with app.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(StoredResponse)) == 0

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from regulars.api.errors import ApiProblem
 from regulars.bootstrap import App
 from regulars.services.context import BusinessContext
-from regulars.store.replay_tables import StoredResponse
+from regulars.store.replay_tables import ANSWERS_KEPT, StoredResponse
 
 REPLAYED = "Idempotent-Replayed"
 
@@ -60,6 +60,10 @@ def _claim(app: App, ctx: BusinessContext, key: str, fingerprint: str) -> JSONRe
             )
         )
     if first is None:  # released in between: a refused first attempt; claim again
+        return _claim(app, ctx, key, fingerprint)
+    if first.created_at < datetime.now(UTC) - ANSWERS_KEPT:  # expired: the key is new again
+        with app.uow() as uow:
+            uow.session.execute(delete(StoredResponse).where(StoredResponse.id == first.id))
         return _claim(app, ctx, key, fingerprint)
     if first.request_hash != fingerprint:
         raise ApiProblem(

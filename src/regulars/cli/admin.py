@@ -14,7 +14,7 @@ import typer
 
 from regulars.cli.common import DbOption, JsonOption, console, open_app, print_json, print_table
 from regulars.domain.customers import StaffRole
-from regulars.services import users
+from regulars.services import housekeeping, users
 from regulars.services.api_keys import KEY_ROLES, create_key, keys, revoke_key
 from regulars.services.audit import audit_events
 from regulars.services.businesses import find_business
@@ -226,3 +226,18 @@ def _read_password() -> str:
     if not password:
         raise typer.BadParameter("no password on standard input", param_hint="--password-stdin")
     return password
+
+
+@app.command("prune")
+def prune(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Delete what is kept only for a while, for every business: stored API answers older than
+    24 hours (they hold personal data) and ended web sessions. Run nightly."""
+    with open_app(db) as a:
+        a.ready_schema()
+        report = housekeeping.prune(a.uow())
+    if as_json:
+        return print_json(report)
+    console.print(
+        f"Deleted {report.idempotent_answers} stored API answers and "
+        f"{report.web_sessions} ended web sessions."
+    )

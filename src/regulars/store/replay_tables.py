@@ -1,12 +1,14 @@
 """Stored answers of API requests that create something, by their Idempotency-Key.
 
 A client that retries a POST after a timeout gets the first answer instead of a second
-customer or order. (Loyalty operations keep their keys with the ledger entry itself.)
+customer or order. (Loyalty operations keep their keys with the ledger entry itself.) Answers
+are kept for ANSWERS_KEPT: long enough for any retry, and no longer, since they hold personal
+data (`regulars admin prune` deletes older ones; a key older than that is simply new again).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
@@ -14,6 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from regulars.store.tables import Base
 from regulars.store.types import UTCDateTime
+
+ANSWERS_KEPT = timedelta(hours=24)
 
 
 class StoredResponse(Base):
