@@ -43,6 +43,7 @@ from regulars.services.customer_records import load_customer
 from regulars.services.privacy.copies import identifying_values, scrub_stored_answers
 from regulars.store.analytics_tables import CustomerScore, KeyAccountFlag
 from regulars.store.loyalty_tables import LoyaltyCard, LoyaltyEntry, LoyaltyMember
+from regulars.store.message_tables import OutboxMessage
 from regulars.store.tables import (
     Address,
     Consent,
@@ -221,6 +222,13 @@ def _remove_personal_data(s: Session, t: int, ids: Sequence[int]) -> dict[str, i
     gone("addresses", Address, _tenant(Address.tenant_id, t), Address.customer_id.in_(ids))
     gone("tags", CustomerTag, _tenant(CustomerTag.tenant_id, t), CustomerTag.customer_id.in_(ids))
     gone("notes", Note, _tenant(Note.tenant_id, t), Note.customer_id.in_(ids))
+    # Messages quote the name and address; sent or not, they go (unsent ones are not sent).
+    gone(
+        "messages",
+        OutboxMessage,
+        OutboxMessage.tenant_id == t,
+        OutboxMessage.customer_id.in_(ids),
+    )
     gone(
         "analytics_scores",
         CustomerScore,

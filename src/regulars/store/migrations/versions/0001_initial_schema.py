@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 16:01:55.517629
+Create Date: 2026-12-04 18:09:34.665797
 """
 
 from collections.abc import Sequence
@@ -917,6 +917,56 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "outbox_messages",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("purpose", sa.String(length=12), nullable=False),
+        sa.Column("channel", sa.String(length=12), nullable=False),
+        sa.Column("recipient", sa.String(length=2000), nullable=False),
+        sa.Column("language", sa.String(length=35), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=True),
+        sa.Column("headers", sa.JSON(), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "next_attempt_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("leased_until", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", regulars.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", regulars.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_outbox_messages_customer_id_customers"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["businesses.id"],
+            name=op.f("fk_outbox_messages_tenant_id_businesses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
+        sa.UniqueConstraint(
+            "tenant_id", "dedupe_key", name=op.f("uq_outbox_messages_tenant_id_dedupe_key")
+        ),
+    )
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_customer", ["tenant_id", "customer_id", "created_at"], unique=False
+        )
+        batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
+
+    op.create_table(
         "consents",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
@@ -1673,6 +1723,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_consents_lookup")
 
     op.drop_table("consents")
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_due")
+        batch_op.drop_index("ix_outbox_customer")
+
+    op.drop_table("outbox_messages")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_tenant_status_changed")
         batch_op.drop_index("ix_orders_tenant_customer_placed")

@@ -56,6 +56,7 @@ TABLES = [
     "order_lines",
     "order_status_changes",
     "orders",
+    "outbox_messages",
     "phones",
     "products",
     "staff_users",
