@@ -32,6 +32,7 @@ pytest_plugins = [
     "tests.fixtures.analytics",
     "tests.fixtures.loyalty",
     "tests.fixtures.loyalty_offers",
+    "tests.fixtures.mail",
 ]
 
 

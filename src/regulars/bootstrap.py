@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -11,6 +13,7 @@ from regulars.config import Settings
 from regulars.domain.errors import DomainError
 from regulars.services.businesses import ensure_business
 from regulars.services.context import BusinessContext
+from regulars.services.outbox import OpenChannel, Outgoing, Sender
 from regulars.store import migrate
 from regulars.store.engine import make_engine
 from regulars.store.tenancy import act_for
@@ -57,6 +60,34 @@ class App:
         )
         act_for(ctx.tenant_id)  # connected as the application role, the CLI sees this business
         return ctx
+
+    def channels(self) -> dict[str, OpenChannel]:
+        """The outbox's channels from the settings (e-mail over SMTP); each opens once per
+        batch, so a batch shares one SMTP connection."""
+        from regulars.messaging.email import SmtpChannel, assemble  # not at every CLI start
+
+        s = self.settings
+        smtp = SmtpChannel(s.smtp_host, s.smtp_port, s.smtp_tls, s.smtp_user, s.smtp_password)
+
+        @contextmanager
+        def email() -> Iterator[Sender]:
+            with smtp.session() as session:
+
+                def send(m: Outgoing) -> None:
+                    session.send(
+                        assemble(
+                            m.headers or {},
+                            sender=s.mail_from,
+                            recipient=m.recipient,
+                            subject=m.subject,
+                            text=m.text,
+                            html=m.html,
+                        )
+                    )
+
+                yield send
+
+        return {"email": email}
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///regulars.db"
@@ -19,3 +21,10 @@ class Settings(BaseSettings):
     # Erase customers with no activity for this many years (`customers erase-inactive`);
     # None keeps them forever.
     retention_years: int | None = None
+    # Outgoing e-mail (messaging): SMTP server, login and TLS mode (none | starttls | ssl).
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    mail_from: str = "regulars@localhost"  # may carry a name: "Café Lumi <hello@lumi.fi>"

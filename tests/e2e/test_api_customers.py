@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from regulars.bootstrap import App
+from regulars.services.context import BusinessContext
 from regulars.store.replay_tables import StoredResponse
 from tests.e2e.cli import run_json
+from tests.fixtures.api import new_api_key
 
 
 def post(client: TestClient, path: str, body: dict[str, Any], key: str | None = None) -> Any:
@@ -218,3 +220,17 @@ def test_a_key_older_than_a_day_is_new_again_and_pruned(api_client: TestClient, 
     }
     with app.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(StoredResponse)) == 0
+
+
+def test_a_key_reused_by_another_caller_is_a_conflict_not_a_replay(
+    api_client: TestClient, app: App, ctx: BusinessContext
+) -> None:
+    key = str(uuid.uuid4())
+    assert post(api_client, "/v1/customers", LAN, key).status_code == 201
+    manager = new_api_key(app, ctx, "front desk", role="manager")
+    res = api_client.post(
+        "/v1/customers",
+        json=LAN,
+        headers={"Idempotency-Key": key, "Authorization": f"Bearer {manager}"},
+    )
+    assert res.status_code == 409 and res.json()["code"] == "idempotency_conflict"

@@ -7,8 +7,8 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from regulars.bootstrap import App
 from regulars.api.routes import orders
+from regulars.bootstrap import App
 from tests.fixtures.api import served_app
 
 

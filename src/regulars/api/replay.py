@@ -29,9 +29,13 @@ REPLAYED = "Idempotent-Replayed"
 
 
 async def request_fingerprint(request: Request) -> str:
+    """The request as the key promises it: method, path, body — and the credential, so a key
+    reused by another caller of the business (a cashier after an owner) is a conflict, not a
+    replay of an answer meant for someone else."""
     body = await request.body()
+    who = (request.headers.get("x-api-key") or request.headers.get("authorization") or "").strip()
     h = hashlib.sha256()
-    for part in (request.method.encode(), request.url.path.encode(), body):
+    for part in (request.method.encode(), request.url.path.encode(), body, who.encode()):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()

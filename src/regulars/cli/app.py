@@ -18,6 +18,7 @@ from regulars.cli.api_keys import app as api_keys_app
 from regulars.cli.campaigns import app as campaigns_app
 from regulars.cli.common import err_console
 from regulars.cli.serve import serve as serve_command
+from regulars.cli.worker import worker as worker_command
 from regulars.domain.errors import DomainError, NotFound
 
 # Exit codes are a promise to users' scripts (README, "Exit codes").
@@ -45,6 +46,7 @@ app.add_typer(api_keys_app, name="api-key")
 app.add_typer(campaigns_app, name="campaign")
 app.add_typer(admin_app, name="admin")
 app.command("serve")(serve_command)
+app.command("worker")(worker_command)
 
 _debug = {"on": bool(os.environ.get("REGULARS_DEBUG"))}
 
