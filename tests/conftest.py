@@ -33,6 +33,7 @@ pytest_plugins = [
     "tests.fixtures.loyalty",
     "tests.fixtures.loyalty_offers",
     "tests.fixtures.mail",
+    "tests.fixtures.webhooks",
 ]
 
 

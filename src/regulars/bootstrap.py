@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Engine, inspect
 
@@ -87,11 +88,35 @@ class App:
 
                 yield send
 
-        return {"email": email}
+        channels: dict[str, OpenChannel] = {"email": email}
+        if s.webhook_secret:
+            channels["webhook"] = _webhooks(s.webhook_secret)
+        return channels
 
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _webhooks(secret: str) -> OpenChannel:
+    """Signed JSON POSTs; a message's recipient is its URL, one client per URL and batch."""
+    from regulars.messaging.webhook import WebhookChannel
+
+    @contextmanager
+    def webhook() -> Iterator[Sender]:
+        with ExitStack() as stack:
+            posts: dict[str, Callable[[Mapping[str, Any]], None]] = {}
+
+            def send(m: Outgoing) -> None:
+                post = posts.get(m.recipient)
+                if post is None:
+                    channel = WebhookChannel(m.recipient, secret)
+                    post = posts[m.recipient] = stack.enter_context(channel.session())
+                post(m.payload or {"subject": m.subject, "text": m.text})
+
+            yield send
+
+    return webhook
 
 
 def make_app(database_url: str | None = None) -> App:

@@ -28,3 +28,5 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_tls: Literal["none", "starttls", "ssl"] = "none"
     mail_from: str = "regulars@localhost"  # may carry a name: "Café Lumi <hello@lumi.fi>"
+    # Webhooks are signed with this secret (HMAC-SHA256); without it none are sent.
+    webhook_secret: str | None = None

@@ -16,11 +16,13 @@ from regulars.domain.outbox import Channel
 from regulars.messaging.email import build_email, kept_headers
 from regulars.messaging.rendering import render
 from regulars.messaging.samples import sample_context
+from regulars.messaging.webhook import verify_signature
 from regulars.services.context import BusinessContext
 from regulars.services.outbox import Envelope, enqueue
 from regulars.store.message_tables import OutboxMessage
 from tests.e2e.cli import run_cli
 from tests.fixtures.mail import MailServer
+from tests.fixtures.webhooks import SECRET, Receiver
 
 SENDER = "Cà phê Sữa Đá <hello@cafe.example>"
 
@@ -102,3 +104,37 @@ def test_mail_waits_while_the_server_is_down(
     with app.uow() as uow:
         row = uow.session.scalars(select(OutboxMessage)).one()
     assert row.status == "sent" and row.attempts == 2 and row.last_error
+
+
+def test_webhooks_are_signed_and_a_failing_receiver_is_retried(
+    app: App,
+    ctx: BusinessContext,
+    db_url: str,
+    mail_server: MailServer,
+    webhook_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for status in (200, 500):
+        with app.uow() as uow:
+            enqueue(
+                uow.session,
+                ctx,
+                Envelope(
+                    kind="order_shipped",
+                    purpose="service",
+                    channel=Channel.WEBHOOK,
+                    recipient=f"{webhook_url}/{status}",
+                    language="th",
+                    subject="",
+                    text="",
+                    payload={"to": "+66812345678", "text": "คุณสมชาย พัสดุของคุณถูกส่งแล้ว"},
+                ),
+            )
+    monkeypatch.setenv("REGULARS_WEBHOOK_SECRET", SECRET)
+    out = work(db_url, mail_server, monkeypatch)
+    assert (out["sent"], out["retried"]) == (1, 1)
+    bodies = [(json.loads(body), header) for body, header in Receiver.received]
+    assert len(bodies) == 2  # the 500 was tried once, and waits for its retry
+    for body, header in Receiver.received:
+        verify_signature(body, header, SECRET)
+    assert bodies[0][0]["text"] == "คุณสมชาย พัสดุของคุณถูกส่งแล้ว"

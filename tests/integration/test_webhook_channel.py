@@ -3,53 +3,23 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 
 from regulars.domain.outbox import PermanentFailure, TemporaryFailure
 from regulars.messaging.webhook import (
-    SIGNATURE_HEADER,
     SignatureError,
     WebhookChannel,
     sign,
     verify_signature,
 )
-
-SECRET = "whsec_test"
-
-
-class Receiver(BaseHTTPRequestHandler):
-    received: ClassVar[list[tuple[bytes, str]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        Receiver.received.append((body, self.headers[SIGNATURE_HEADER]))
-        self.send_response(int(self.path.strip("/") or 200))
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.fixtures.webhooks import SECRET, Receiver
 
 
-@pytest.fixture
-def url() -> Iterator[str]:
-    Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_signature_verifies_at_the_receiver(url: str) -> None:
-    WebhookChannel(f"{url}/200", SECRET).send({"kind": "order_shipped", "name": "Nguyễn Thị Hoa"})
+def test_signature_verifies_at_the_receiver(webhook_url: str) -> None:
+    WebhookChannel(f"{webhook_url}/200", SECRET).send(
+        {"kind": "order_shipped", "name": "Nguyễn Thị Hoa"}
+    )
     ((body, header),) = Receiver.received
     verify_signature(body, header, SECRET)
     assert json.loads(body)["name"] == "Nguyễn Thị Hoa"
@@ -59,18 +29,18 @@ def test_signature_verifies_at_the_receiver(url: str) -> None:
         verify_signature(body, header, "another secret")
 
 
-def test_a_batch_shares_one_client(url: str) -> None:
-    with WebhookChannel(f"{url}/200", SECRET).session() as send:
+def test_a_batch_shares_one_client(webhook_url: str) -> None:
+    with WebhookChannel(f"{webhook_url}/200", SECRET).session() as send:
         for i in range(5):
             send({"i": i})
     assert [json.loads(b)["i"] for b, _ in Receiver.received] == list(range(5))
 
 
-def test_5xx_is_temporary_4xx_permanent(url: str) -> None:
+def test_5xx_is_temporary_4xx_permanent(webhook_url: str) -> None:
     with pytest.raises(TemporaryFailure, match="500"):
-        WebhookChannel(f"{url}/500", SECRET).send({"a": 1})
+        WebhookChannel(f"{webhook_url}/500", SECRET).send({"a": 1})
     with pytest.raises(PermanentFailure, match="400"):
-        WebhookChannel(f"{url}/400", SECRET).send({"a": 1})
+        WebhookChannel(f"{webhook_url}/400", SECRET).send({"a": 1})
 
 
 def test_unreachable_is_temporary() -> None:
