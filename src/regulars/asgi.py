@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from regulars.api.app import create_app
 from regulars.config import Settings
 from regulars.web.auth import router as web_router
+from regulars.web.optout import router as optout_router
 
 
 def application() -> FastAPI:
     """Factory for uvicorn: settings from REGULARS_* variables."""
     app = create_app(Settings())
     app.include_router(web_router)
+    app.include_router(optout_router)
     return app

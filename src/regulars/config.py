@@ -30,3 +30,7 @@ class Settings(BaseSettings):
     mail_from: str = "regulars@localhost"  # may carry a name: "Café Lumi <hello@lumi.fi>"
     # Webhooks are signed with this secret (HMAC-SHA256); without it none are sent.
     webhook_secret: str | None = None
+    # Signs the links in messages (opt-out); keep it secret and stable: changing it voids them.
+    secret_key: str | None = None
+    # Where customers reach this server (https): the base of the links in messages.
+    public_url: str | None = None
