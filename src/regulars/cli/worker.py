@@ -15,7 +15,7 @@ import signal
 import threading
 from dataclasses import asdict
 from datetime import date, time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +23,9 @@ from regulars.bootstrap import App
 from regulars.cli.common import DbOption, JsonOption, console, open_app, print_json
 from regulars.services.daily_jobs import all_businesses, local_now, run_daily_jobs
 from regulars.services.outbox import DeliveryRun, deliver_due
+
+if TYPE_CHECKING:
+    from regulars.services.greetings import MailSetup
 
 
 def _day(text: str | None) -> date | None:
@@ -57,11 +60,19 @@ def deliver_all(app: App) -> DeliveryRun:
             return total
 
 
+def mail_setup(app: App) -> MailSetup:
+    from regulars.services.greetings import MailSetup
+
+    s = app.settings
+    return MailSetup(s.mail_from, s.secret_key, s.public_url)
+
+
 def _daily(app: App, today: date | None) -> list[dict[str, Any]]:
     reports = []
+    mail = mail_setup(app)
     for ctx in all_businesses(app.uow()):
         day = today or local_now(ctx).date()
-        reports.append(asdict(run_daily_jobs(app.uow(), ctx=ctx, day=day)))
+        reports.append(asdict(run_daily_jobs(app.uow(), ctx=ctx, day=day, mail=mail)))
     return reports
 
 
@@ -81,7 +92,7 @@ def worker(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the daily jobs (loyalty expiry …) and deliver the outbox."""
+    """Run the daily jobs (loyalty expiry, personal greetings) and deliver the outbox."""
     day = _day(today)
     at = _clock(daily_at)
     with open_app(db) as a:
@@ -101,7 +112,11 @@ def worker(
             if as_json:
                 return print_json(out)
             for d in days:
-                console.print(f"{d['business']} {d['day']}: {d['expired_cards']} cards expired")
+                note = f" ({d['greetings_note']})" if d["greetings_note"] else ""
+                console.print(
+                    f"{d['business']} {d['day']}: {d['expired_cards']} cards expired, "
+                    f"{d['greetings']} greetings queued{note}"
+                )
             console.print(f"Delivered {run.sent}, to retry {run.retried}, dead {run.dead}.")
             return None
         _run_forever(a, at, every, day)
@@ -119,7 +134,7 @@ def _run_forever(app: App, at: time, every: float, fixed_day: date | None) -> No
             now = local_now(ctx)
             day = fixed_day or now.date()
             if (ctx.tenant_id, day) not in done and (fixed_day or now.time() >= at):
-                report = run_daily_jobs(app.uow(), ctx=ctx, day=day)
+                report = run_daily_jobs(app.uow(), ctx=ctx, day=day, mail=mail_setup(app))
                 done.add((ctx.tenant_id, day))
                 console.print(f"{report.business} {day}: daily jobs done")
         run = deliver_all(app)

@@ -53,7 +53,6 @@ def build_email(
     msg["To"] = _address(recipient, recipient_name)
     msg["Date"] = format_datetime(now or datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
-    msg["Content-Language"] = message.language
     if message.kind.marketing:
         if not unsubscribe_url or not unsubscribe_url.startswith("https://"):
             raise ValueError("a marketing e-mail needs an https unsubscribe URL (RFC 8058)")
@@ -64,6 +63,7 @@ def build_email(
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(message.text)
     msg.add_alternative(message.html, subtype="html")
+    msg["Content-Language"] = message.language  # after the content: set_content clears Content-*
     return msg
 
 
@@ -194,7 +194,7 @@ def assemble(
     msg = EmailMessage()
     values = {"From": sender, "To": recipient, "Subject": subject, **headers}
     for name in KEPT_HEADERS:
-        if values.get(name):
+        if values.get(name) and name != "Content-Language":
             msg[name] = values[name]
     if "Message-ID" not in msg:
         msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
@@ -202,4 +202,6 @@ def assemble(
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
+    if values.get("Content-Language"):
+        msg["Content-Language"] = values["Content-Language"]
     return msg

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,12 +19,18 @@ from regulars.services.loyalty import expire_lots
 from regulars.store.tables import Business
 from regulars.store.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    from regulars.services.greetings import MailSetup
+
 
 @dataclass(frozen=True, slots=True)
 class DailyReport:
     business: str
     day: date
     expired_cards: int
+    greetings: int  # queued today (none again on a second run)
+    greetings_skipped: dict[str, int]  # no_address, no_consent, capped
+    greetings_note: str | None  # why none could be written (settings missing)
 
 
 def all_businesses(uow: UnitOfWork) -> list[BusinessContext]:
@@ -42,9 +49,25 @@ def end_of_day(ctx: BusinessContext, day: date) -> datetime:
     return local.astimezone(UTC)
 
 
-def run_daily_jobs(uow: UnitOfWork, *, ctx: BusinessContext, day: date) -> DailyReport:
+def run_daily_jobs(
+    uow: UnitOfWork, *, ctx: BusinessContext, day: date, mail: MailSetup | None = None
+) -> DailyReport:
     """Expire loyalty value past its date (as of the end of `day`, local time, but never in
-    the future)."""
+    the future); queue the day's personal greetings (when mail is set up)."""
+    from regulars.services.greetings import greet_occasions  # templates load only here
+
     cutoff = min(end_of_day(ctx, day), datetime.now(UTC))
     expired = expire_lots(uow, ctx=ctx, now=cutoff)
-    return DailyReport(ctx.slug, day, len(expired.cards))
+    greeted = greet_occasions(uow, ctx=ctx, day=day, setup=mail) if mail else None
+    return DailyReport(
+        ctx.slug,
+        day,
+        len(expired.cards),
+        greeted.queued if greeted else 0,
+        {
+            "no_address": greeted.no_address if greeted else 0,
+            "no_consent": greeted.no_consent if greeted else 0,
+            "capped": greeted.capped if greeted else 0,
+        },
+        (greeted.not_ready if greeted else "no mail settings"),
+    )
