@@ -71,9 +71,7 @@ def enable(conn: Connection, tables: Iterable[str]) -> None:
         cond = _condition(table)
         conn.execute(text(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY'))
         conn.execute(text(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"'))
-        conn.execute(
-            text(f'CREATE POLICY {POLICY} ON "{table}" USING {cond} WITH CHECK {cond}')
-        )
+        conn.execute(text(f'CREATE POLICY {POLICY} ON "{table}" USING {cond} WITH CHECK {cond}'))
     # Business rows hold names and settings, no customer data: readable by all (a login names
     # its business; coalition members are shown by name); changed only by their own business.
     conn.execute(text("ALTER TABLE businesses ENABLE ROW LEVEL SECURITY"))
