@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 from regulars.bootstrap import App
 from regulars.services.context import BusinessContext
 from regulars.services.customers import enroll_customer
-from tests.fixtures.api import new_api_key
+from tests.fixtures.api import new_api_key, served_app
 
 ROLES = ("owner", "cashier", "analyst", "partner")
+CARD = "0000000000000000"  # a well-formed number no card has
 # (method, path, body) → the roles that may call it
 ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("GET", "/v1/customers", None, {"owner"}),
@@ -34,6 +35,25 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         {"card": "0000000000000000", "lines": []},
         {"owner", "cashier", "partner"},
     ),
+    ("GET", "/v1/cards?phone=0903123456", None, {"owner", "cashier", "partner"}),
+    ("POST", "/v1/cards", {"program": "NOPE", "bearer": True}, {"owner", "cashier", "partner"}),
+    ("GET", f"/v1/cards/{CARD}/history", None, {"owner", "cashier", "partner"}),
+    ("GET", f"/v1/cards/{CARD}/expiring", None, {"owner", "cashier", "partner"}),
+    ("POST", f"/v1/cards/{CARD}/block", None, {"owner"}),
+    ("POST", f"/v1/cards/{CARD}/replace", None, {"owner"}),
+    ("GET", "/v1/loyalty/programs", None, {"owner"}),
+    ("POST", "/v1/loyalty/programs", {"code": "CLUB", "currency": "EUR"}, {"owner"}),
+    ("GET", "/v1/loyalty/programs/CLUB", None, {"owner"}),
+    ("POST", "/v1/loyalty/programs/CLUB/members", {"business": "sportshop"}, {"owner"}),
+    ("POST", "/v1/loyalty/vouchers", {"program": "CLUB", "value": "5"}, {"owner"}),
+    ("GET", "/v1/loyalty/vouchers/ABCD", None, {"owner", "cashier", "partner"}),
+    (
+        "POST",
+        "/v1/loyalty/vouchers/ABCD/redeem",
+        {"order": "A-1", "order_total": "10", "card": CARD},
+        {"owner", "cashier", "partner"},
+    ),
+    ("GET", "/v1/loyalty/verify", None, {"owner"}),
     ("GET", "/v1/customers/{cid}/export", None, {"owner"}),
     ("POST", "/v1/customers/{cid}/erase", {"reason": "asked"}, {"owner"}),  # last: it erases
 ]
@@ -60,13 +80,14 @@ def test_each_role_reaches_exactly_its_routes(
             assert r.json()["code"] == "forbidden"
 
 
-def test_a_revoked_key_stops_and_use_is_recorded(app: App, ctx: BusinessContext) -> None:
-    from regulars.api.app import create_app
+def test_a_revoked_key_stops_and_use_is_recorded(
+    request: pytest.FixtureRequest, app: App, ctx: BusinessContext
+) -> None:
     from regulars.services.api_keys import create_key, revoke_key
     from regulars.services.api_keys import keys as list_keys
 
     new = create_key(app.uow(), ctx=ctx, name="till 2", role="cashier", store="Da Nang")
-    api = create_app(app)
+    api = served_app(request, app)
     with TestClient(api) as c:
         h = {"Authorization": f"Bearer {new.key}"}
         assert c.get("/v1/whoami", headers=h).json() == {"business": ctx.slug, "role": "cashier"}

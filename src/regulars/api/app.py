@@ -12,7 +12,7 @@ from regulars import __version__
 from regulars.api.auth import Business, KeyCache
 from regulars.api.errors import install_error_handlers
 from regulars.api.middleware import RequestContext
-from regulars.api.routes import analytics, cards, customers, orders, pos
+from regulars.api.routes import analytics, cards, customers, loyalty, orders, pos
 from regulars.api.writes import make_write_gate
 from regulars.bootstrap import App
 from regulars.config import Settings
@@ -70,6 +70,7 @@ def create_app(source: App | Settings | None = None) -> FastAPI:
 
     api.include_router(pos.router)
     api.include_router(cards.router)
+    api.include_router(loyalty.router)
     api.include_router(customers.router)
     api.include_router(orders.router)
     api.include_router(analytics.router)

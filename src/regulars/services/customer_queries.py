@@ -17,8 +17,9 @@ from regulars.domain.errors import NotFound, ValidationError
 from regulars.domain.names import clean, fold, name_key, primary_language
 from regulars.services.audit import record_event
 from regulars.services.context import BusinessContext
-from regulars.services.customer_records import load_customer, visible, visible_condition
+from regulars.services.customer_records import readable, visible, visible_condition
 from regulars.services.customer_views import CustomerSummary, Dossier, build_dossier, summarize
+from regulars.services.dossier_rows import customer_and_rows
 from regulars.services.staff import staff_id_by_email
 from regulars.store.tables import Customer, CustomerTag, Department, Email, Phone
 from regulars.store.uow import UnitOfWork
@@ -62,7 +63,9 @@ def resolve_customer(uow: UnitOfWork, *, ctx: BusinessContext, ref: str) -> int:
 def show_customer(uow: UnitOfWork, *, ctx: BusinessContext, customer_id: int) -> Dossier:
     """The whole dossier; for a merged customer, a stub whose merged_into_id says where it went."""
     with uow:
-        dossier = build_dossier(uow.session, ctx, load_customer(uow.session, ctx, customer_id))
+        s = uow.session
+        found, rows = customer_and_rows(s, ctx.tenant_id, customer_id)  # one statement on PG
+        dossier = build_dossier(s, ctx, readable(ctx, customer_id, found), rows)
         record_event(
             uow.session, ctx, action="customer.view", target_kind="customer", target_id=customer_id
         )
@@ -225,6 +228,8 @@ def search_customers(
                 .limit(limit)
             ).scalars()
             take(list(rows), "name")
+        if not found:
+            return []
         # A merged customer's old external id leads to the survivor.
         customers = {
             c.id: c
@@ -241,14 +246,19 @@ def search_customers(
                 matched[target] = how
                 order.append(target)
         order = order[:limit]
-        rows_by_id = {
-            c.id: c
-            for c in s.scalars(
-                select(Customer).where(
-                    Customer.tenant_id == t, Customer.id.in_(order), Customer.status == ACTIVE
+        if survivors := [i for i in order if i not in customers]:  # read only what is missing
+            customers.update(
+                (c.id, c)
+                for c in s.scalars(
+                    select(Customer).where(Customer.tenant_id == t, Customer.id.in_(survivors))
                 )
             )
-            if visible(ctx, c.manager_id, c.department_id)
+        rows_by_id = {
+            i: hit
+            for i in order
+            if (hit := customers.get(i)) is not None
+            and hit.status == ACTIVE
+            and visible(ctx, hit.manager_id, hit.department_id)
         }
         kept = [rows_by_id[i] for i in order if i in rows_by_id]
         return [SearchHit(summary, matched[summary.id]) for summary in summarize(s, ctx, kept)]

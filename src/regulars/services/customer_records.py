@@ -45,15 +45,24 @@ def visible_condition(ctx: BusinessContext) -> ColumnElement[bool] | None:
     return or_(*conds)
 
 
+def readable(ctx: BusinessContext, customer_id: int, c: Customer | None) -> Customer:
+    """The customer read by id, if the acting user may see it; else NotFound."""
+    if c is None or not visible(ctx, c.manager_id, c.department_id):
+        raise NotFound(f"no customer {customer_id}")  # another manager's: not even its existence
+    return c
+
+
 def load_customer(
     session: Session, ctx: BusinessContext, customer_id: int, *, writable: bool = False
 ) -> Customer:
     """The customer with this id in this business; with `writable`, refuse a merged one."""
-    c = session.scalar(
-        select(Customer).where(Customer.tenant_id == ctx.tenant_id, Customer.id == customer_id)
+    c = readable(
+        ctx,
+        customer_id,
+        session.scalar(
+            select(Customer).where(Customer.tenant_id == ctx.tenant_id, Customer.id == customer_id)
+        ),
     )
-    if c is None or not visible(ctx, c.manager_id, c.department_id):
-        raise NotFound(f"no customer {customer_id}")  # another manager's: not even its existence
     if writable and ctx.limited_to_own and c.manager_id != ctx.actor_id:
         raise Forbidden(
             f"customer {customer_id} is looked after by another manager of your department: "

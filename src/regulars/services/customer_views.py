@@ -10,27 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regulars.domain.customers import age_band
-from regulars.domain.orders import OrderStatus
-from regulars.services.consents import ConsentView, current_consents
+from regulars.services.consents import ConsentView
 from regulars.services.context import BusinessContext
 from regulars.services.customer_records import INTEREST, TAG, today_for
-from regulars.store.tables import (
-    Address,
-    Contact,
-    Customer,
-    CustomerMerge,
-    CustomerTag,
-    Department,
-    Email,
-    Note,
-    Order,
-    Phone,
-    StaffUser,
-)
+from regulars.services.dossier_rows import DossierRows, dossier_rows
+from regulars.services.dossier_rows import manager_and_department as manager_and_department
+from regulars.store.tables import Customer, Department, Email, Phone, StaffUser
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,83 +155,23 @@ class CustomerSummary:
     region: str | None
 
 
-def manager_and_department(
-    session: Session, tenant_id: int, c: Customer
-) -> tuple[tuple[str, str] | None, str | None]:
-    """The customer's responsible manager (e-mail, name) and department name, or None each."""
-    manager = (
-        session.execute(
-            select(StaffUser.email, StaffUser.display_name).where(
-                StaffUser.tenant_id == tenant_id, StaffUser.id == c.manager_id
-            )
-        )
-        .tuples()
-        .first()
-        if c.manager_id
-        else None
-    )
-    department = (
-        session.scalar(
-            select(Department.name).where(
-                Department.tenant_id == tenant_id, Department.id == c.department_id
-            )
-        )
-        if c.department_id
-        else None
-    )
-    return manager, department
-
-
-def build_dossier(session: Session, ctx: BusinessContext, c: Customer) -> Dossier:
-    t = ctx.tenant_id
-    manager, department = manager_and_department(session, t, c)
-    tags = session.execute(
-        select(CustomerTag.kind, CustomerTag.value)
-        .where(CustomerTag.tenant_id == t, CustomerTag.customer_id == c.id)
-        .order_by(CustomerTag.value)
-    ).all()
-    phones = session.scalars(
-        select(Phone)
-        .where(Phone.tenant_id == t, Phone.customer_id == c.id)
-        .order_by(Phone.is_primary.desc(), Phone.id)
-    ).all()
-    emails = session.scalars(
-        select(Email)
-        .where(Email.tenant_id == t, Email.customer_id == c.id)
-        .order_by(Email.is_primary.desc(), Email.id)
-    ).all()
-    addresses = session.scalars(
-        select(Address)
-        .where(Address.tenant_id == t, Address.customer_id == c.id)
-        .order_by(Address.id)
-    ).all()
-    notes = session.execute(
-        select(Note, StaffUser.email)
-        .outerjoin(StaffUser, StaffUser.id == Note.author_id)
-        .where(Note.tenant_id == t, Note.customer_id == c.id)
-        .order_by(Note.created_at, Note.id)
-    ).all()
-    contacts = session.scalars(
-        select(Contact)
-        .where(Contact.tenant_id == t, Contact.customer_id == c.id)
-        .order_by(Contact.id)
-    ).all()
+def build_dossier(
+    session: Session, ctx: BusinessContext, c: Customer, rows: DossierRows | None = None
+) -> Dossier:
+    """The dossier of a customer; `rows` when already read with it (`customer_and_rows`)."""
+    r = rows or dossier_rows(session, ctx.tenant_id, c)
     contact_phones: dict[int, list[str]] = defaultdict(list)
     contact_emails: dict[int, list[str]] = defaultdict(list)
-    for p in phones:
-        if p.contact_id is not None:
-            contact_phones[p.contact_id].append(p.e164)
-    for e in emails:
-        if e.contact_id is not None:
-            contact_emails[e.contact_id].append(e.address)
-    count, first_raw, last_raw = session.execute(
-        select(func.count(), func.min(Order.placed_at), func.max(Order.placed_at)).where(
-            Order.tenant_id == t,
-            Order.customer_id == c.id,
-            Order.status != OrderStatus.CANCELLED.value,
-        )
-    ).one()
-    first_at, last_at = _aware(first_raw), _aware(last_raw)
+    for e164, _, _, contact in r.phones:
+        if contact is not None:
+            contact_phones[contact].append(e164)
+    for address, _, _, contact in r.emails:
+        if contact is not None:
+            contact_emails[contact].append(address)
+    in_force: dict[tuple[int | None, str, str], ConsentView] = {}
+    for k in r.consents:  # the latest entry per (contact, channel, purpose): current_consents
+        view = ConsentView(*k)
+        in_force[(view.contact_id, view.channel, view.purpose)] = view
     band = age_band(c.birthday, today_for(ctx))
     return Dossier(
         id=c.id,
@@ -262,69 +191,49 @@ def build_dossier(session: Session, ctx: BusinessContext, c: Customer) -> Dossie
         founded_on=c.founded_on,
         first_deal_on=c.first_deal_on,
         first_deal_overridden=c.first_deal_overridden,
-        manager=manager[0] if manager else None,
-        manager_name=manager[1] if manager else None,
-        department=department,
+        manager=r.manager[0] if r.manager else None,
+        manager_name=r.manager[1] if r.manager else None,
+        department=r.department,
         potential=c.potential,
         region=c.region,
         income_band=c.income_band,
-        tags=[v for k, v in tags if k == TAG],
-        interests=[v for k, v in tags if k == INTEREST],
-        phones=[PhoneView(p.e164, p.label, p.is_primary) for p in phones if p.contact_id is None],
-        emails=[
-            EmailView(e.address, e.label, e.is_primary) for e in emails if e.contact_id is None
-        ],
-        addresses=[
-            AddressView(a.id, a.label, a.line1, a.line2, a.city, a.region, a.postal_code, a.country)
-            for a in addresses
-        ],
-        notes=[NoteView(n.id, n.created_at, author, n.body, n.kind) for n, author in notes],
-        contacts=[
-            ContactView(
-                k.id,
-                k.display_name,
-                k.family_name,
-                k.given_name,
-                k.patronymic,
-                k.level,
-                k.job_title,
-                k.department,
-                k.buying_role,
-                k.stance,
-                k.birthday,
-                k.language,
-                contact_phones.get(k.id, []),
-                contact_emails.get(k.id, []),
-            )
-            for k in contacts
-        ],
-        consents=current_consents(session, ctx, c.id),
-        merges=[
-            MergeView(m.id, m.survivor_id, m.merged_id, m.merged_at, m.reason, m.details)
-            for m in session.scalars(
-                select(CustomerMerge)
-                .where(
-                    CustomerMerge.tenant_id == t,
-                    or_(CustomerMerge.survivor_id == c.id, CustomerMerge.merged_id == c.id),
-                )
-                .order_by(CustomerMerge.merged_at, CustomerMerge.id)
-            )
-        ],
-        order_count=int(count or 0),
-        first_order_at=first_at,
-        last_order_at=last_at,
+        tags=[v for k, v in r.tags if k == TAG],
+        interests=[v for k, v in r.tags if k == INTEREST],
+        phones=[PhoneView(n, label, first) for n, label, first, ct in r.phones if ct is None],
+        emails=[EmailView(a, label, first) for a, label, first, ct in r.emails if ct is None],
+        addresses=[AddressView(*a) for a in r.addresses],
+        notes=[NoteView(*n) for n in r.notes],
+        contacts=[_contact(k, contact_phones, contact_emails) for k in r.contacts],
+        consents=list(in_force.values()),
+        merges=[MergeView(*m) for m in r.merges],
+        order_count=r.orders[0],
+        first_order_at=r.orders[1],
+        last_order_at=r.orders[2],
         created_at=c.created_at,
         updated_at=c.updated_at,
     )
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """Aggregates bypass the column type on SQLite, so min/max may come back naive or as text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def _contact(
+    row: tuple[Any, ...], phones: dict[int, list[str]], emails: dict[int, list[str]]
+) -> ContactView:
+    cid, name, family, given, patronymic, level, title, dept, role, stance, birthday, lang = row
+    return ContactView(
+        cid,
+        name,
+        family,
+        given,
+        patronymic,
+        level,
+        title,
+        dept,
+        role,
+        stance,
+        birthday,
+        lang,
+        phones.get(cid, []),
+        emails.get(cid, []),
+    )
 
 
 def summarize(

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from regulars.store.engine import IMMEDIATE_OPTION
 
+# One factory for all: each sessionmaker is a new Session subclass whose event dispatch is
+# rebuilt on first use (~0.5 ms of CPU per unit of work, paid on every API request).
+_SESSIONS = sessionmaker(expire_on_commit=False)
+
 
 class UnitOfWork:
     """`with uow:` commits when the block succeeds and rolls back when it raises."""
@@ -16,8 +20,7 @@ class UnitOfWork:
     def __init__(self, engine: Engine, *, immediate: bool = False) -> None:
         self.engine = engine
         self.immediate = immediate
-        bind = engine.execution_options(**{IMMEDIATE_OPTION: True}) if immediate else engine
-        self._factory = sessionmaker(bind=bind, expire_on_commit=False)
+        self._bind = engine.execution_options(**{IMMEDIATE_OPTION: True}) if immediate else engine
         self._session: Session | None = None
 
     def locking(self) -> UnitOfWork:
@@ -37,7 +40,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self._session is not None:
             raise RuntimeError("unit of work already open")
-        self._session = self._factory()
+        self._session = _SESSIONS(bind=self._bind)
         return self
 
     def __exit__(

@@ -8,13 +8,14 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ScalarSelect, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from regulars.domain.contact_points import normalize_phone
 from regulars.domain.errors import Conflict, ValidationError
-from regulars.domain.loyalty.cards import make_number
+from regulars.domain.loyalty.cards import make_number, normalize_number
+from regulars.domain.loyalty.errors import UnknownCard
 from regulars.domain.loyalty.ledger import AccountKind, EntryKind, Posting
 from regulars.domain.loyalty.rules import welcome_bonus
 from regulars.services.context import BusinessContext
@@ -39,6 +40,7 @@ from regulars.store.loyalty_tables import (
     LoyaltyBalance,
     LoyaltyCard,
     LoyaltyLot,
+    LoyaltyMember,
     LoyaltyProgram,
     LoyaltyReward,
 )
@@ -299,8 +301,49 @@ def balance_of(s: Session, card: LoyaltyCard, p: LoyaltyProgram) -> CardBalance:
     )
 
 
+def _balance(kind: AccountKind) -> ScalarSelect[int]:
+    """The card's balance in its account of this kind (None when it has none)."""
+    return (
+        select(LoyaltyBalance.balance_minor)
+        .join(LoyaltyAccount, LoyaltyBalance.account_id == LoyaltyAccount.id)
+        .where(
+            LoyaltyAccount.tenant_id == LoyaltyProgram.tenant_id,
+            LoyaltyAccount.card_id == LoyaltyCard.id,
+            LoyaltyAccount.kind == kind.value,
+        )
+        .scalar_subquery()
+    )
+
+
+# A till asks at every scan: the card, its program and both balances in one statement, built
+# once (the rows `find_card` and `balance_of` read).
+_CARD_BALANCE = (
+    select(LoyaltyCard, LoyaltyProgram, _balance(AccountKind.WALLET), _balance(AccountKind.PENDING))
+    .join(LoyaltyProgram, LoyaltyProgram.id == LoyaltyCard.program_id)
+    .join(LoyaltyMember, LoyaltyMember.program_id == LoyaltyProgram.id)
+    .where(
+        LoyaltyCard.number == bindparam("number"),
+        LoyaltyMember.business_id == bindparam("business"),
+    )
+)
+
+
 def card_balance(uow: UnitOfWork, *, ctx: BusinessContext, number: str) -> CardBalance:
     """Available and pending value and the tier; any coalition member may ask."""
+    digits = normalize_number(number)
     with uow:
-        card, p = load_card(uow.session, ctx, number)
-        return balance_of(uow.session, card, p)
+        row = uow.session.execute(
+            _CARD_BALANCE, {"number": digits, "business": ctx.tenant_id}
+        ).first()
+        if row is None:
+            raise UnknownCard(f"no card {digits}", field="card")
+        card, p, wallet, pending = row
+        return CardBalance(
+            number=card.number,
+            program=p.code,
+            unit="points" if p.kind == "points" else p.currency,
+            available=units(wallet or 0, p),
+            pending=units(pending or 0, p),
+            tier=card.tier,
+            status=card.status,
+        )
