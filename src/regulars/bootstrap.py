@@ -64,7 +64,7 @@ class App:
 
     def channels(self) -> dict[str, OpenChannel]:
         """The outbox's channels from the settings (e-mail over SMTP); each opens once per
-        batch, so a batch shares one SMTP connection."""
+        delivery round, so a round shares one SMTP connection."""
         from regulars.messaging.email import SmtpChannel, assemble  # not at every CLI start
 
         s = self.settings

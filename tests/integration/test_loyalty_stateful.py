@@ -156,7 +156,7 @@ def _run(app: App, ctx: BusinessContext, examples: int, steps: int, kinds: set[s
     )
     svc.create_program(app.uow(), ctx=ctx, spec=spec)
     partner = ensure_business(app.uow(), slug="partner", default_currency="EUR")
-    svc.add_member(app.uow(), ctx=ctx, program="P", business="partner")
+    svc.add_member(app.uow(), ctx=ctx, program="P", business="partner", create_missing=True)
     LedgerMachine.app, LedgerMachine.owner, LedgerMachine.partner = app, ctx, partner
     run_state_machine_as_test(
         LedgerMachine,

@@ -117,7 +117,9 @@ def member_add(
     _run(
         db,
         json,
-        lambda uow, ctx: svc.add_member(uow, ctx=ctx, program=program, business=business),
+        lambda uow, ctx: svc.add_member(
+            uow, ctx=ctx, program=program, business=business, create_missing=True
+        ),
         "{r.business} is a member of {r.program}.",
     )
 

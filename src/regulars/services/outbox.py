@@ -8,7 +8,7 @@ README states and tests/integration/test_outbox.py measures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,8 +99,9 @@ class Outgoing:
     attempts: int
 
 
-# A channel: opened once per batch (one SMTP connection for many messages), then send(m) for
-# each; raises DeliveryFailed (TemporaryFailure / PermanentFailure) when it cannot deliver.
+# A channel: opened once per delivery round (one SMTP connection for many messages), then
+# send(m) for each; raises DeliveryFailed (TemporaryFailure / PermanentFailure) when it cannot
+# deliver.
 Sender = Callable[[Outgoing], None]
 OpenChannel = Callable[[], AbstractContextManager[Sender]]
 
@@ -190,11 +191,6 @@ def _record(uow: UnitOfWork, sent: list[dict[str, Any]], failed: list[dict[str, 
             s.execute(_MARK_FAILED, failed)
 
 
-def _batches(items: list[Outgoing], size: int) -> Iterator[list[Outgoing]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def deliver_due(
     uow: UnitOfWork,
     channels: Mapping[str, OpenChannel],
@@ -212,41 +208,44 @@ def deliver_due(
     for m in taken:
         by_channel.setdefault(m.channel, []).append(m)
     for name, messages in by_channel.items():
-        for batch in _batches(messages, record_every):
-            sent: list[dict[str, Any]] = []
-            failed: list[dict[str, Any]] = []
-            _send_batch(channels[name], batch, run, sent, failed, now)
-            _record(uow, sent, failed)
+        _deliver(uow, channels[name], messages, run, now, record_every)
     return run
 
 
-def _send_batch(
+def _deliver(
+    uow: UnitOfWork,
     opener: OpenChannel,
-    batch: list[Outgoing],
+    messages: list[Outgoing],
     run: DeliveryRun,
-    sent: list[dict[str, Any]],
-    failed: list[dict[str, Any]],
     now: datetime,
+    record_every: int,
 ) -> None:
-    pending = list(batch)
+    """One channel session (one SMTP connection) for all; results recorded every
+    `record_every` messages, so a killed worker re-sends at most that many."""
+    sent: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    done = 0
     try:
         with opener() as send:
-            while pending:
-                m = pending[0]
+            for m in messages:
                 try:
                     send(m)
                 except DeliveryFailed as e:
                     _fail(run, failed, m, e, now)
-                except Exception as e:  # a channel's unforeseen error: keep the batch, retry it
+                except Exception as e:  # a channel's unforeseen error: retry the message
                     _fail(run, failed, m, TemporaryFailure(f"{type(e).__name__}: {e}"), now)
                 else:
                     sent.append({"mid": m.id, "at": datetime.now(UTC)})
                     run.sent += 1
-                pending.pop(0)
+                done += 1
+                if len(sent) + len(failed) >= record_every:
+                    _record(uow, sent, failed)
+                    sent, failed = [], []
     except Exception as e:  # the channel itself failed (server down): the rest wait
         why = e if isinstance(e, DeliveryFailed) else TemporaryFailure(f"{type(e).__name__}: {e}")
-        for m in pending:
+        for m in messages[done:]:
             _fail(run, failed, m, why, now)
+    _record(uow, sent, failed)
 
 
 def _fail(

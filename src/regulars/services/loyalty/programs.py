@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from regulars.domain.errors import DomainError
+from regulars.domain.errors import DomainError, NotFound
 from regulars.domain.loyalty.cards import program_prefix
 from regulars.domain.loyalty.errors import ProgramExists
 from regulars.domain.loyalty.ledger import AccountKind
@@ -111,8 +111,17 @@ def create_program(uow: UnitOfWork, *, ctx: BusinessContext, spec: ProgramSpec) 
         return program_info(s, p)
 
 
-def add_member(uow: UnitOfWork, *, ctx: BusinessContext, program: str, business: str) -> MemberInfo:
-    """Admit a partner business (by slug; created with the owner's defaults when new).
+def add_member(
+    uow: UnitOfWork,
+    *,
+    ctx: BusinessContext,
+    program: str,
+    business: str,
+    create_missing: bool = False,
+) -> MemberInfo:
+    """Admit a partner business (by slug). The operator's CLI may create a missing one with the
+    owner's defaults (`create_missing`); through the API a tenant never creates another tenant
+    (NotFound instead).
 
     Only the owner admits members; admitting one twice returns the existing membership.
     """
@@ -122,6 +131,11 @@ def add_member(uow: UnitOfWork, *, ctx: BusinessContext, program: str, business:
         if p.tenant_id != ctx.tenant_id:
             raise OnlyOwner(f"only the owner of program {p.code} can add members")
         b = s.scalar(select(Business).where(Business.slug == business))
+        if b is None and not create_missing:
+            raise NotFound(
+                f"no business {business!r}: create it first (`regulars admin tenant create`)",
+                field="business",
+            )
         if b is None:
             owner = s.get_one(Business, ctx.tenant_id)
             b = Business(
