@@ -4,8 +4,8 @@ their name, only with consent; the same day again sends nothing."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,8 +17,7 @@ from regulars.services.context import BusinessContext
 from regulars.services.customers import enroll_customer
 from regulars.services.greetings import MailSetup, greet_occasions
 from regulars.services.outbox import Envelope, enqueue
-from tests.e2e.cli import run_cli
-from tests.fixtures.mail import MailServer
+from tests.fixtures.mail import MailServer, run_worker
 
 DAY = "2026-07-02"
 SECRET = "a secret for signing opt-out links"
@@ -36,19 +35,9 @@ def customer(
     return cid
 
 
-def worker(db_url: str, server: MailServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
-    for k, v in {
-        "REGULARS_SMTP_HOST": server.host,
-        "REGULARS_SMTP_PORT": str(server.port),
-        "REGULARS_MAIL_FROM": "Cà phê Sữa Đá <hello@cafe.example>",
-        "REGULARS_SECRET_KEY": SECRET,
-        "REGULARS_PUBLIC_URL": "https://crm.cafe.example",
-    }.items():
-        monkeypatch.setenv(k, v)
-    res = run_cli("worker", "--once", "--today", DAY, "--json", db_url=db_url)
-    assert res.returncode == 0, res.stderr
-    out: dict[str, object] = json.loads(res.stdout)
-    return out
+def worker(db_url: str, server: MailServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    links = {"REGULARS_SECRET_KEY": SECRET, "REGULARS_PUBLIC_URL": "https://crm.cafe.example"}
+    return run_worker(db_url, server, monkeypatch, "--today", DAY, **links)
 
 
 def test_each_occasion_gets_one_personal_email(

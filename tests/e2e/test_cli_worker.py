@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -20,11 +21,8 @@ from regulars.messaging.webhook import verify_signature
 from regulars.services.context import BusinessContext
 from regulars.services.outbox import Envelope, enqueue
 from regulars.store.message_tables import OutboxMessage
-from tests.e2e.cli import run_cli
-from tests.fixtures.mail import MailServer
+from tests.fixtures.mail import MailServer, run_worker
 from tests.fixtures.webhooks import SECRET, Receiver
-
-SENDER = "Cà phê Sữa Đá <hello@cafe.example>"
 
 
 def queue(app: App, ctx: BusinessContext, to: str, name: str) -> str:
@@ -51,13 +49,8 @@ def queue(app: App, ctx: BusinessContext, to: str, name: str) -> str:
     return headers["Message-ID"]
 
 
-def work(db_url: str, server: MailServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
-    monkeypatch.setenv("REGULARS_SMTP_HOST", server.host)
-    monkeypatch.setenv("REGULARS_SMTP_PORT", str(server.port))
-    monkeypatch.setenv("REGULARS_MAIL_FROM", SENDER)
-    res = run_cli("worker", "--once", "--json", db_url=db_url)
-    assert res.returncode == 0, res.stderr
-    delivery: dict[str, object] = json.loads(res.stdout)["delivery"]
+def work(db_url: str, server: MailServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    delivery: dict[str, Any] = run_worker(db_url, server, monkeypatch)["delivery"]
     return delivery
 
 
