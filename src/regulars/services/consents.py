@@ -56,6 +56,21 @@ def current_consents(session: Session, ctx: BusinessContext, customer_id: int) -
     return [_view(c) for c in latest.values()]
 
 
+def consent_in_force(
+    session: Session,
+    ctx: BusinessContext,
+    customer_id: int,
+    channel: ConsentChannel,
+    purpose: ConsentPurpose,
+    contact_id: int | None = None,
+) -> bool | None:
+    """The latest word of the customer (or contact) for this channel and purpose; None: none."""
+    for c in current_consents(session, ctx, customer_id):
+        if c.contact_id == contact_id and c.channel == channel.value and c.purpose == purpose.value:
+            return c.granted
+    return None
+
+
 def _enum(kind: type[E], value: str, what: str) -> E:
     try:
         return kind(str(value).strip().lower())
@@ -145,7 +160,4 @@ def may_contact(
     ch = _enum(ConsentChannel, channel, "channel")
     pu = _enum(ConsentPurpose, purpose, "purpose")
     with uow:
-        for c in current_consents(uow.session, ctx, customer_id):
-            if c.contact_id is None and c.channel == ch.value and c.purpose == pu.value:
-                return c.granted
-        return False
+        return bool(consent_in_force(uow.session, ctx, customer_id, ch, pu))

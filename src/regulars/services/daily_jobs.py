@@ -54,20 +54,14 @@ def run_daily_jobs(
 ) -> DailyReport:
     """Expire loyalty value past its date (as of the end of `day`, local time, but never in
     the future); queue the day's personal greetings (when mail is set up)."""
-    from regulars.services.greetings import greet_occasions  # templates load only here
+    from regulars.services.greetings import GreetingRun, greet_occasions  # templates load here
 
     cutoff = min(end_of_day(ctx, day), datetime.now(UTC))
     expired = expire_lots(uow, ctx=ctx, now=cutoff)
-    greeted = greet_occasions(uow, ctx=ctx, day=day, setup=mail) if mail else None
-    return DailyReport(
-        ctx.slug,
-        day,
-        len(expired.cards),
-        greeted.queued if greeted else 0,
-        {
-            "no_address": greeted.no_address if greeted else 0,
-            "no_consent": greeted.no_consent if greeted else 0,
-            "capped": greeted.capped if greeted else 0,
-        },
-        (greeted.not_ready if greeted else "no mail settings"),
+    g = (
+        greet_occasions(uow, ctx=ctx, day=day, setup=mail)
+        if mail
+        else GreetingRun(not_ready="no mail settings")
     )
+    skipped = {"no_address": g.no_address, "no_consent": g.no_consent, "capped": g.capped}
+    return DailyReport(ctx.slug, day, len(expired.cards), g.queued, skipped, g.not_ready)

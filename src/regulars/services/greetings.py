@@ -22,7 +22,7 @@ from regulars.domain.occasions import Occasion
 from regulars.domain.outbox import Channel, DeliveryStatus
 from regulars.messaging.email import build_email, kept_headers
 from regulars.messaging.rendering import Voice, render
-from regulars.services.consents import current_consents
+from regulars.services.consents import consent_in_force
 from regulars.services.context import BusinessContext
 from regulars.services.occasions import occasions_on
 from regulars.services.optout import opt_out_token, opt_out_url
@@ -92,17 +92,6 @@ def _email_of(s: Session, c: Customer, contact_id: int | None) -> str | None:
     return rows[0] if rows else None
 
 
-def _consents(s: Session, ctx: BusinessContext, c: Customer, contact_id: int | None) -> bool:
-    for v in current_consents(s, ctx, c.id):
-        if (
-            v.contact_id == contact_id
-            and v.channel == ConsentChannel.EMAIL.value
-            and v.purpose == ConsentPurpose.MARKETING.value
-        ):
-            return v.granted
-    return False
-
-
 def _recent_marketing(s: Session, ctx: BusinessContext, cid: int, since: datetime) -> int:
     n = s.scalar(
         select(func.count())
@@ -149,7 +138,8 @@ def greet_occasions(
             if address is None:
                 run.no_address += 1
                 continue
-            if not _consents(s, ctx, c, o.contact_id):
+            marketing = (ConsentChannel.EMAIL, ConsentPurpose.MARKETING, o.contact_id)
+            if not consent_in_force(s, ctx, c.id, *marketing):
                 run.no_consent += 1
                 continue
             if _recent_marketing(s, ctx, c.id, since) >= setup.cap:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from regulars.domain.customers import ConsentChannel, ConsentPurpose
 from regulars.domain.errors import NotFound, ValidationError
 from regulars.services.businesses import context_of
-from regulars.services.consents import current_consents, record_consent
+from regulars.services.consents import consent_in_force, record_consent
 from regulars.store.tables import Business
 from regulars.store.tenancy import act_for_now
 from regulars.store.uow import UnitOfWork
@@ -99,15 +99,11 @@ def opt_out(
             raise NotFound("this opt-out link is not valid")
         act_for_now(s, b.id)
         ctx = replace(context_of(b), actor="opt-out link", source="web")
-        latest = [
-            c
-            for c in current_consents(s, ctx, target.customer_id)
-            if c.channel == ch.value
-            and c.purpose == ConsentPurpose.MARKETING.value
-            and c.contact_id == target.contact_id
-        ]
+        granted = consent_in_force(
+            s, ctx, target.customer_id, ch, ConsentPurpose.MARKETING, target.contact_id
+        )
         name = b.name
-    already = not latest or not latest[0].granted
+    already = not granted
     if not already:
         record_consent(
             uow,
